@@ -5,9 +5,9 @@ import { initStep, checkDigitOf } from "./verhoeff";
 import {
   setParameters, addPrefix, addSubstring, addCyclicNumbers, buildAutomaton, idLength, MATCH_RESTRICTED,
 } from "./params";
-import { validateId, NOT_DIGITS } from "./checks";
+import { validateId, resetState, NOT_DIGITS } from "./checks";
 export { generate, reserveDistinct, releaseDistinct, walk, estimate } from "./search";
-import { ESTIMATE, excludeFirstDigit } from "./search";
+import { ESTIMATE, excludeFirstDigit, initReduce, initNthAllowed } from "./search";
 
 const IO_BYTES = 1 << 20;
 const IO = new StaticArray<u8>(IO_BYTES);
@@ -26,6 +26,9 @@ export function configure(
   evenLimit: i32, evenMask: u32, groupLimit: i32, reverseLimit: i32, groupOverlap: bool,
 ): void {
   initStep();
+  initReduce();
+  initNthAllowed();
+  resetState();
   setParameters(length, sequenceLimit, sequenceWrap, repeatDistance, blockLimit, evenLimit, evenMask,
     groupLimit, reverseLimit, groupOverlap);
 }

@@ -3,7 +3,7 @@
 // extend(), so a candidate is dropped at its first failing digit.
 import { INV } from "./verhoeff";
 import { idLength, repeatDistance, MAX_LENGTH } from "./params";
-import { DIGIT, SUFFIX_PRODUCT, extend, endsDiffer } from "./checks";
+import { digitAt, productAt, extend, endsDiffer } from "./checks";
 
 // Randomness comes from the host's CSPRNG (Web Crypto getRandomValues), a buffer at a time.
 @external("env", "fillRandom")
@@ -13,24 +13,34 @@ const RANDOM_BYTES = 16384;
 const RANDOM = new StaticArray<u8>(RANDOM_BYTES);
 let randomPos = RANDOM_BYTES;
 
-/** A uniform integer in [0, bound) for 1 ≤ bound ≤ 10: bytes at or above the largest multiple of bound are rejected. */
+// REDUCE[bound * 256 + byte] is byte % bound, or 255 for the bytes at or above the largest multiple of bound
+// below 256, which are rejected so that the result carries no bias (for bound 10: bytes ≥ 250, as id-rules.md
+// says). A table instead of two divisions by a variable: this runs once per candidate digit.
+const REDUCE = new StaticArray<u8>(11 * 256);
+
+export function initReduce(): void {
+  for (let bound = 1; bound <= 10; bound++) {
+    const limit = 256 - 256 % bound;
+    for (let byte = 0; byte < 256; byte++) unchecked(REDUCE[bound * 256 + byte] = byte < limit ? <u8>(byte % bound) : 255);
+  }
+}
+
+/** A uniform integer in [0, bound) for 1 ≤ bound ≤ 10. */
 @inline function randomBelow(bound: i32): i32 {
-  if (bound == 1) return 0;
-  const limit = 256 - 256 % bound;
   while (true) {
     if (randomPos == RANDOM_BYTES) {
       fillRandom(changetype<usize>(RANDOM), RANDOM_BYTES);
       randomPos = 0;
     }
-    const byte = <i32>unchecked(RANDOM[randomPos++]);
-    if (byte < limit) return byte % bound;
+    const value = <i32>unchecked(REDUCE[(bound << 8) + <i32>unchecked(RANDOM[randomPos++])]);
+    if (value != 255) return value;
   }
 }
 
 /** Completes a candidate whose payload is in DIGIT[0 .. L-2]: appends the check digit, checks the ends. */
 @inline function completes(): bool {
   const last = idLength - 1;
-  return extend(last, <i32>unchecked(INV[unchecked(SUFFIX_PRODUCT[last - 1])])) && endsDiffer();
+  return extend(last, <i32>unchecked(INV[productAt(last - 1)])) && endsDiffer();
 }
 
 // Digits no ID may start with (the one-digit not_start_with entries), as a bit set, and how many remain.
@@ -40,15 +50,13 @@ export function excludeFirstDigit(digit: i32): void {
   firstDigitsExcluded |= 1 << <u32>digit;
 }
 
-/** The rank-th digit (from 0) whose bit is clear in excluded. */
-@inline function nthAllowed(excluded: u32, rank: i32): i32 {
-  let x = 0;
-  while (true) {
-    if (((excluded >> <u32>x) & 1) == 0) {
-      if (rank == 0) return x;
-      rank--;
-    }
-    x++;
+// NTH_ALLOWED[excluded * 10 + rank]: the rank-th digit (from 0) whose bit is clear in the 10-bit set excluded.
+const NTH_ALLOWED = new StaticArray<u8>(1024 * 10);
+
+export function initNthAllowed(): void {
+  for (let excluded = 0; excluded < 1024; excluded++) {
+    let rank = 0;
+    for (let x = 0; x < 10; x++) if (((excluded >> x) & 1) == 0) unchecked(NTH_ALLOWED[excluded * 10 + rank++] = <u8>x);
   }
 }
 
@@ -66,10 +74,10 @@ export function excludeFirstDigit(digit: i32): void {
   if (j > 0) {
     const reach = repeatDistance < j ? repeatDistance : j;
     excluded = 0;
-    for (let k = 1; k <= reach; k++) excluded |= 1 << <u32>unchecked(DIGIT[j - k]);
+    for (let k = 1; k <= reach; k++) excluded |= 1 << <u32>digitAt(j - k);
     choices = 10 - reach;
   }
-  return nthAllowed(excluded, randomBelow(choices));
+  return <i32>unchecked(NTH_ALLOWED[<i32>excluded * 10 + randomBelow(choices)]);
 }
 
 /**
@@ -115,8 +123,8 @@ function insertDistinct(): bool {
   let low: u64 = 0;
   let high: u64 = 0;
   const split = idLength < 19 ? idLength : 19;
-  for (let i = 0; i < split; i++) low = low * 10 + <u64>unchecked(DIGIT[i]);
-  for (let i = split; i < idLength; i++) high = high * 10 + <u64>unchecked(DIGIT[i]);
+  for (let i = 0; i < split; i++) low = low * 10 + <u64>digitAt(i);
+  for (let i = split; i < idLength; i++) high = high * 10 + <u64>digitAt(i);
   high |= (<u64>1) << 63;
   let slot = <u32>((low * 0x9E3779B97F4A7C15 ^ high * 0xC2B2AE3D27D4EB4F) >> 32) & setMask;
   while (true) {
@@ -133,7 +141,7 @@ function insertDistinct(): bool {
 }
 
 @inline function writeId(out: usize): void {
-  for (let i = 0; i < idLength; i++) store<u8>(out + <usize>i, <u8>(48 + unchecked(DIGIT[i])));
+  for (let i = 0; i < idLength; i++) store<u8>(out + <usize>i, <u8>(48 + digitAt(i)));
   store<u8>(out + <usize>idLength, 10);
 }
 
