@@ -79,6 +79,8 @@ export interface Rules {
   validate(id: string): Validation;
   /** Reason codes for many IDs at once (0 = valid, else 1 + index in REASONS). Fast path: one WASM call per 64 KiB. */
   validateMany(ids: readonly string[]): Uint8Array;
+  /** Reason codes for newline-separated IDs given as bytes (the fastest path: no strings at all). */
+  validateBytes(lines: Uint8Array): Uint8Array;
   /** The Verhoeff check digit of a payload of digits (any length 1..31). Throws on non-digits. */
   checkDigit(payload: string): string;
   /** n distinct valid IDs, uniformly random over the whole valid space (CSPRNG). Throws if n exceeds the space. */
@@ -87,8 +89,12 @@ export interface Rules {
   generateBytes(n: number): Uint8Array;
   /** Every valid ID in ascending order. Throws when there are more than `limit` (default 5,000,000). */
   enumerate(limit?: number): string[];
-  /** How many valid IDs this type has (computed on first call, then cached). */
-  capacity(): Promise<Capacity>;
+  /**
+   * How many valid IDs this type has: exact (enumeration) up to length 10 and wherever the search is small,
+   * else a sampling estimate with a 95 % interval. Computed on the first call, then cached. Passing options
+   * forces a method or a number of probes and computes afresh (for tests and studies).
+   */
+  capacity(options?: { method?: "enumeration" | "sampling"; probes?: number }): Promise<Capacity>;
 }
 
 /** Reason names indexed by reason code - 1. */
@@ -105,6 +111,11 @@ export declare class RulesConfigError extends Error {
 export interface LoadOptions {
   /** The compiled module, its bytes, or a URL to fetch; defaults to build/rules.wasm beside this file. */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
+  /**
+   * How generate() draws. "auto" (default): from the list of all valid IDs when the space has at most 2^20,
+   * else by rejection. The other two force one way (tests measure the uniformity of each).
+   */
+  sampler?: "auto" | "rejection" | "enumeration";
 }
 
 export declare function createRules(options?: RuleOptions, load?: LoadOptions): Promise<Rules>;

@@ -1,11 +1,10 @@
 // @idgen/rules: ESM bindings of the rules engine. The same file runs in Bun, Node and browsers; it loads
 // build/rules.wasm beside it unless told otherwise, and gives each ID type its own small instance.
 import { PROFILES, RulesConfigError, resolveParameters, configureArguments } from "./params.js";
-import { makeRules, REASONS, WALK_COUNT, WALK_FIRST } from "./rules.js";
+import { makeRules, REASONS } from "./rules.js";
+import { analyseSpace, refuseUnusableSpace } from "./space.js";
 
 export { PROFILES, REASONS, RulesConfigError, resolveParameters };
-
-const QUICK_PROBES = 2_000;
 
 let defaultModule;
 
@@ -32,11 +31,13 @@ export async function createRules(options = {}, load = {}) {
   const parameters = resolveParameters(options);
   const module = await loadModule(load.wasm);
   const engine = await instantiate(module, parameters);
-  await rejectEmptySpace(module, parameters, engine);
-  return makeRules(parameters, engine);
+  await refuseUnusableSpace(parameters, engine, async (trial) => (await instantiate(module, trial, false)).analysis);
+  const sampler = load.sampler ?? "auto";
+  if (!["auto", "rejection", "enumeration"].includes(sampler)) throw new RulesConfigError("sampler", "must be auto, rejection or enumeration");
+  return makeRules(parameters, engine, sampler);
 }
 
-async function instantiate(module, parameters) {
+async function instantiate(module, parameters, deep = true) {
   let memory;
   const instance = await WebAssembly.instantiate(module, {
     env: {
@@ -62,51 +63,7 @@ async function instantiate(module, parameters) {
   addAll("not_start_with", parameters.not_start_with, wasm.addNotStartWith);
   addAll("restricted_numbers", parameters.restricted_numbers, wasm.addRestricted);
   if (!wasm.finish(parameters.cyclic_numbers ? 1 : 0)) throw new RulesConfigError("restricted_numbers", "too many digits in all entries together");
-  engine.analysis = quickAnalysis(engine);
+  engine.analysis = analyseSpace(engine, parameters, deep);
   return engine;
 }
 
-/** A first look at the space: exact when its search tree is small, else a rough estimate. */
-function quickAnalysis(engine) {
-  const { wasm, memory } = engine;
-  wasm.estimate(QUICK_PROBES);
-  const [leaves, , nodes, nodesVariance] = new Float64Array(memory.buffer, wasm.estimatePointer(), 4);
-  const nodesHigh = nodes + 4 * Math.sqrt(nodesVariance / QUICK_PROBES);
-  if (nodesHigh < 5e6) {
-    const count = wasm.walk(WALK_COUNT, 5e7, 0, 0n);
-    if (count >= 0n) return { exactCount: count, estimatedLeaves: Number(count), estimatedNodes: nodes };
-  }
-  return { exactCount: undefined, estimatedLeaves: leaves, estimatedNodes: nodes };
-}
-
-// Parameters that, turned off or widened, may let IDs through: named when a configuration admits nothing.
-const RELAXATIONS = [
-  ["not_start_with", { not_start_with: [] }],
-  ["restricted_numbers", { restricted_numbers: [] }],
-  ["repeating_block_limit", { repeating_block_limit: 32 }],
-  ["repeating_limit", { repeating_limit: 0 }],
-  ["sequence_limit", { sequence_limit: 32 }],
-  ["conjugative_even_digits_limit", { conjugative_even_digits_limit: null }],
-  ["digits_group_limit", { digits_group_limit: null }],
-  ["reverse_digits_group_limit", { reverse_digits_group_limit: null }],
-  ["cyclic_numbers", { cyclic_numbers: false }],
-];
-
-async function admitsSome(module, parameters, engine) {
-  const { exactCount, estimatedLeaves } = engine.analysis;
-  if (exactCount !== undefined) return exactCount > 0n;
-  if (estimatedLeaves > 0) return true;
-  return engine.wasm.walk(WALK_FIRST, 1e8, engine.io, 1n) > 0n;
-}
-
-async function rejectEmptySpace(module, parameters, engine) {
-  if (await admitsSome(module, parameters, engine)) return;
-  const culprits = [];
-  for (const [name, relaxed] of RELAXATIONS) {
-    const trial = resolveParameters({ ...parameters, ...relaxed });
-    if (await admitsSome(module, trial, await instantiate(module, trial))) culprits.push(name);
-  }
-  const blamed = culprits[0] ?? "id_length";
-  const hint = culprits.length ? `; relaxing ${culprits.join(" or ")} would admit some` : "";
-  throw new RulesConfigError(blamed, `this configuration admits no valid ID of length ${parameters.id_length}${hint}`);
-}

@@ -122,8 +122,19 @@ function rejectTrivialEmpty(p) {
   for (const name of ["digits_group_limit", "reverse_digits_group_limit"]) {
     if (p[name] === 0) throw new RulesConfigError(name, "0 rejects every ID (empty groups are always equal); use 1 or more, or null to turn the rule off");
   }
-  if (p.digits_group_overlap && p.digits_group_limit === p.id_length) {
-    throw new RulesConfigError("digits_group_limit", `${p.digits_group_limit} equals id_length with digits_group_overlap, so the first and last groups are the whole ID and every ID is rejected`);
+  // With digits_group_overlap (MOSIP) the groups are compared whenever they fit. MOSIP's generator cannot
+  // compare groups longer than the ID at all, and at G = length the two groups are the whole ID, which
+  // rejects everything: id-rules.md calls mosip-uin at length ≤ 5 a configuration that admits nothing.
+  if (p.digits_group_overlap) {
+    if (p.digits_group_limit === p.id_length) {
+      throw new RulesConfigError("digits_group_limit", `${p.digits_group_limit} equals id_length: with digits_group_overlap the first and last ${p.digits_group_limit} digits are the whole ID, so every ID is rejected; lower it or set it to null`);
+    }
+    if (p.digits_group_limit !== null && p.digits_group_limit > p.id_length) {
+      throw new RulesConfigError("digits_group_limit", `${p.digits_group_limit} is longer than id_length ${p.id_length}: with digits_group_overlap (MOSIP) the groups must fit in the ID, and id-rules.md refuses mosip-uin at length 5 or less; lower it or set it to null`);
+    }
+    if (p.reverse_digits_group_limit !== null && p.reverse_digits_group_limit > p.id_length) {
+      throw new RulesConfigError("reverse_digits_group_limit", `${p.reverse_digits_group_limit} is longer than id_length ${p.id_length}, so the groups cannot be compared; lower it or set it to null`);
+    }
   }
 }
 

@@ -12,9 +12,7 @@ const RESULTS = Object.freeze([
   ...REASONS.map((reason) => Object.freeze({ valid: false, reason })),
 ]);
 
-export const WALK_COUNT = 0;
-export const WALK_EMIT = 1;
-export const WALK_FIRST = 2;
+import { SPARSE_ENUMERATION_MAX, WALK_COUNT, WALK_EMIT } from "./space.js";
 
 /** A space with at most this many valid IDs is enumerated once and generate() samples from the list. */
 const ENUMERATED_SPACE_MAX = 1 << 20;
@@ -53,7 +51,7 @@ function makeRandomBelow() {
 const decoder = new TextDecoder();
 const toStrings = (lines) => (lines.length === 0 ? [] : decoder.decode(lines).slice(0, -1).split("\n"));
 
-export function makeRules(parameters, engine) {
+export function makeRules(parameters, engine, sampler = "auto") {
   const { wasm, memory, io, ioBytes, length, analysis } = engine;
   const stride = length + 1;
   const codesPointer = wasm.codesPointer();
@@ -104,8 +102,9 @@ export function makeRules(parameters, engine) {
     requireCount(n, GENERATE_MAX, "generate");
     const out = new Uint8Array(n * stride);
     if (n === 0) return out;
-    if (knownCount !== undefined && knownCount <= BigInt(ENUMERATED_SPACE_MAX)) {
-      enumerated ??= enumerateBytes(ENUMERATED_SPACE_MAX);
+    const small = analysis.enumerate || (knownCount !== undefined && knownCount <= BigInt(ENUMERATED_SPACE_MAX));
+    if (sampler === "enumeration" || (sampler === "auto" && small)) {
+      enumerated ??= enumerateBytes(SPARSE_ENUMERATION_MAX);
       sampleEnumerated(n, out);
       return out;
     }
@@ -126,19 +125,24 @@ export function makeRules(parameters, engine) {
     return out;
   }
 
-  function computeCapacity() {
+  /** Exact up to length 10 and wherever the search tree is small enough, else sampled. */
+  function computeCapacity(method, probes) {
     const space = 10 ** (length - 1);
-    const count = length <= 10 || analysis.estimatedNodes < EXACT_TREE_MAX ? countWithin(EXACT_VISIT_BUDGET) : knownCount;
-    if (count !== undefined) {
-      return { count, exact: true, low: count, high: count, share: Number(count) / space, method: "enumeration", probes: 0 };
+    if (method !== "sampling") {
+      const tryExact = method === "enumeration" || length <= 10 || analysis.estimatedNodes < EXACT_TREE_MAX;
+      const count = tryExact ? countWithin(EXACT_VISIT_BUDGET) : knownCount;
+      if (count !== undefined) {
+        return { count, exact: true, low: count, high: count, share: Number(count) / space, method: "enumeration", probes: 0 };
+      }
+      if (method === "enumeration") throw new RangeError("capacity: the space is too large to enumerate; use sampling");
     }
-    wasm.estimate(ESTIMATE_PROBES);
+    wasm.estimate(probes);
     const [mean, variance] = new Float64Array(memory.buffer, wasm.estimatePointer(), 2);
-    const margin = Z95 * Math.sqrt(variance / ESTIMATE_PROBES);
+    const margin = Z95 * Math.sqrt(variance / probes);
     const round = (value) => BigInt(Math.max(0, Math.round(value)));
     return {
       count: round(mean), exact: false, low: round(mean - margin), high: round(mean + margin),
-      share: mean / space, method: "sampling", probes: ESTIMATE_PROBES,
+      share: mean / space, method: "sampling", probes,
     };
   }
 
@@ -230,9 +234,14 @@ export function makeRules(parameters, engine) {
       return toStrings(enumerateBytes(limit));
     },
 
-    capacity() {
-      capacityPromise ??= Promise.resolve().then(computeCapacity);
-      return capacityPromise;
+    capacity(options) {
+      if (options?.method === undefined && options?.probes === undefined) {
+        capacityPromise ??= Promise.resolve().then(() => computeCapacity(undefined, ESTIMATE_PROBES));
+        return capacityPromise;
+      }
+      const probes = options.probes ?? ESTIMATE_PROBES;
+      requireCount(probes, 1e8, "capacity");
+      return Promise.resolve().then(() => computeCapacity(options.method, Math.max(2, probes)));
     },
   });
 }

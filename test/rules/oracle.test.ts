@@ -83,7 +83,7 @@ describe("cyclic numbers", () => {
 
   test("are the repetends of 1/p: p * repetend = 10^(p-1) - 1", () => {
     cyclicNumbers().forEach((repetend, k) => {
-      const p = BigInt(primes[k]);
+      const p = BigInt(primes[k]!);
       expect(p * BigInt(repetend)).toBe(10n ** (p - 1n) - 1n);
     });
   });

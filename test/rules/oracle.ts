@@ -92,7 +92,7 @@ function verhoeffSum(digits: string, firstPosition: number): number {
   for (let k = 0; k < digits.length; k++) {
     const digit = Number(digits[digits.length - 1 - k]);
     const position = firstPosition + k;
-    c = MULTIPLY[c][PERMUTE[position % 8][digit]];
+    c = MULTIPLY[c]![PERMUTE[position % 8]![digit]!]!;
   }
   return c;
 }
@@ -172,7 +172,7 @@ function hasEvenRun(id: string, limit: number, evens: string): boolean {
   for (let start = 0; start + limit <= id.length; start++) {
     let allEven = true;
     for (let k = 0; k < limit; k++) {
-      if (!evens.includes(id[start + k])) allEven = false;
+      if (!evens.includes(id[start + k]!)) allEven = false;
     }
     if (allEven) return true;
   }
