@@ -6,6 +6,7 @@ import {
   setParameters, addPrefix, addSubstring, addCyclicNumbers, buildAutomaton, idLength, MATCH_RESTRICTED,
 } from "./params";
 import { validateId, resetState, NOT_DIGITS } from "./checks";
+import { buildFastPath } from "./fastpath";
 export { generate, reserveDistinct, releaseDistinct, walk, estimate } from "./search";
 import { ESTIMATE, excludeFirstDigit, initReduce, initNthAllowed } from "./search";
 
@@ -46,6 +47,7 @@ export function addRestricted(len: i32): bool { return addSubstring(changetype<u
 export function finish(cyclicNumbers: bool): bool {
   if (cyclicNumbers && !addCyclicNumbers()) return false;
   buildAutomaton();
+  buildFastPath();
   return true;
 }
 
