@@ -1,7 +1,7 @@
 // The fast path of validation for IDs that turn out valid, which is what validation mostly sees in production.
-// The rules that look at a few neighbouring digits (repeating digits, +1/-1 runs, runs of evens) are folded
-// into one deterministic automaton built at configuration, so a digit costs a table lookup for them, one for
-// Verhoeff and one for the restricted/cyclic patterns, plus a stamp table for repeated blocks. When any of it
+// The rules that look at a few neighbouring digits (repeating digits, +1/-1 runs, runs of evens) and the
+// restricted/cyclic patterns are folded into one deterministic automaton built at configuration, so a digit
+// costs a table lookup for all of them, one for Verhoeff, and a stamp table for repeated blocks. When any of it
 // fails, or the rules do not fit the tables, validateId() runs the full evaluation to name the first failure.
 import { STEP } from "./verhoeff";
 import {
@@ -9,22 +9,26 @@ import {
   groupActive, groupLimit, reverseActive, reverseLimit, ROW_OFFSET, PREFIX_NEXT, PREFIX_END, AC_GOTO, AC_OUT,
 } from "./params";
 
-const MAX_STATES = 8192;
+const MAX_STATES = 32768;
 const DEAD = 0;
 const START = 1;
 const NONE = 10; // "no digit yet" in the remembered digits
-const LOCAL_NEXT = new StaticArray<i16>(MAX_STATES * 10);
+const NEXT = new StaticArray<i16>(MAX_STATES * 10);
 const STATE_RECENT = new StaticArray<i32>(MAX_STATES); // last digits, most recent first, base 11
 const STATE_UP = new StaticArray<i32>(MAX_STATES);
 const STATE_DOWN = new StaticArray<i32>(MAX_STATES);
 const STATE_EVEN = new StaticArray<i32>(MAX_STATES);
+const STATE_PATTERN = new StaticArray<i32>(MAX_STATES); // node of the restricted/cyclic automaton
 const MAX_FAST_BLOCK = 4;
 const BLOCK_STAMP = new StaticArray<u32>(10000);
 let stamp: u32 = 0;
 let blockPower = 1; // 10^(blockLimit - 1)
 export let fastPathReady = false;
 
-/** Builds the automaton by breadth-first search over the reachable states. False if it would be too large. */
+/**
+ * Builds one automaton for the neighbour rules and the restricted/cyclic patterns together, by breadth-first
+ * search over the reachable combinations. False (no fast path) if it would exceed MAX_STATES.
+ */
 export function buildFastPath(): bool {
   fastPathReady = false;
   const remembered = repeatDistance > 1 ? repeatDistance : 1;
@@ -39,7 +43,8 @@ export function buildFastPath(): bool {
   unchecked(STATE_UP[START] = 0);
   unchecked(STATE_DOWN[START] = 0);
   unchecked(STATE_EVEN[START] = 0);
-  for (let x = 0; x < 10; x++) unchecked(LOCAL_NEXT[DEAD * 10 + x] = <i16>DEAD);
+  unchecked(STATE_PATTERN[START] = 0);
+  for (let x = 0; x < 10; x++) unchecked(NEXT[DEAD * 10 + x] = <i16>DEAD);
   for (let state = START; state < states; state++) {
     const recent = unchecked(STATE_RECENT[state]);
     const last = recent % 11;
@@ -55,10 +60,12 @@ export function buildFastPath(): bool {
       if (up >= sequenceLimit || down >= sequenceLimit) alive = false;
       const even = evenLimit > 0 && ((evenMask >> <u32>x) & 1) != 0 ? unchecked(STATE_EVEN[state]) + 1 : 0;
       if (evenLimit > 0 && even >= evenLimit) alive = false;
+      const pattern = <i32>unchecked(AC_GOTO[unchecked(STATE_PATTERN[state]) * 10 + x]);
+      if (unchecked(AC_OUT[pattern]) != 0) alive = false;
       let next = DEAD;
       if (alive) {
         const nextRecent = (recent * 11 + x) % modulus;
-        const key = (((<u64>nextRecent << 8 | <u64>up) << 8 | <u64>down) << 8) | <u64>even;
+        const key = ((((<u64>nextRecent << 6 | <u64>up) << 6 | <u64>down) << 6 | <u64>even) << 12) | <u64>pattern;
         if (index.has(key)) {
           next = index.get(key);
         } else {
@@ -69,12 +76,29 @@ export function buildFastPath(): bool {
           unchecked(STATE_UP[next] = up);
           unchecked(STATE_DOWN[next] = down);
           unchecked(STATE_EVEN[next] = even);
+          unchecked(STATE_PATTERN[next] = pattern);
         }
       }
-      unchecked(LOCAL_NEXT[state * 10 + x] = <i16>next);
+      unchecked(NEXT[state * 10 + x] = <i16>next);
     }
   }
   fastPathReady = true;
+  return true;
+}
+
+/** Whether the first `group` bytes at ptr equal the last `group` (reversed: read backwards) of len bytes. */
+@inline function endsEqual(ptr: usize, len: i32, group: i32, reversed: bool): bool {
+  if (group <= 8 && len >= 8) {
+    const mask: u64 = group == 8 ? <u64>-1 : ((<u64>1 << (<u64>group * 8)) - 1);
+    const head = load<u64>(ptr);
+    const tail = load<u64>(ptr + <usize>(len - 8));
+    const other = reversed ? bswap<u64>(tail) : tail >> (<u64>(8 - group) * 8);
+    return ((head ^ other) & mask) == 0;
+  }
+  for (let i = 0; i < group; i++) {
+    const mirror = reversed ? len - 1 - i : len - group + i;
+    if (load<u8>(ptr + <usize>i) != load<u8>(ptr + <usize>mirror)) return false;
+  }
   return true;
 }
 
@@ -94,17 +118,13 @@ export function certainlyValid(ptr: usize): bool {
   }
   let product = 0;
   let state = START;
-  let acNode = 0;
-  let matched: u32 = 0;
   let repeatedBlock: u32 = 0;
   let block = 0;
   for (let j = 0; j < len; j++) {
     const x = <i32>load<u8>(ptr + <usize>j) - 48;
     if (<u32>x > 9) return false;
     product = <i32>unchecked(STEP[unchecked(ROW_OFFSET[j]) + product * 10 + x]);
-    state = <i32>unchecked(LOCAL_NEXT[state * 10 + x]);
-    acNode = <i32>unchecked(AC_GOTO[acNode * 10 + x]);
-    matched |= <u32>unchecked(AC_OUT[acNode]);
+    state = <i32>unchecked(NEXT[state * 10 + x]);
     // Any earlier block with the same value counts here, overlapping or not: overlapping equal blocks need
     // repeated digits, and where those are allowed the full evaluation decides.
     const leaving = j >= blockLimit ? <i32>load<u8>(ptr + <usize>(j - blockLimit)) - 48 : 0;
@@ -114,16 +134,8 @@ export function certainlyValid(ptr: usize): bool {
       unchecked(BLOCK_STAMP[block] = stamp);
     }
   }
-  if (product != 0 || state == DEAD || (matched | repeatedBlock) != 0) return false;
-  if (groupActive) {
-    let equal = true;
-    for (let i = 0; i < groupLimit; i++) if (load<u8>(ptr + <usize>i) != load<u8>(ptr + <usize>(len - groupLimit + i))) equal = false;
-    if (equal) return false;
-  }
-  if (reverseActive) {
-    let equal = true;
-    for (let i = 0; i < reverseLimit; i++) if (load<u8>(ptr + <usize>i) != load<u8>(ptr + <usize>(len - 1 - i))) equal = false;
-    if (equal) return false;
-  }
+  if (product != 0 || state == DEAD || repeatedBlock != 0) return false;
+  if (groupActive && endsEqual(ptr, len, groupLimit, false)) return false;
+  if (reverseActive && endsEqual(ptr, len, reverseLimit, true)) return false;
   return true;
 }
