@@ -55,6 +55,7 @@ export function makeRules(parameters, engine, sampler = "auto") {
   const { wasm, memory, io, ioBytes, length, analysis } = engine;
   const stride = length + 1;
   const codesPointer = wasm.codesPointer();
+  const validateExport = wasm.validate;
   let bytes = new Uint8Array(memory.buffer);
   const view = () => (bytes.byteLength === 0 ? (bytes = new Uint8Array(memory.buffer)) : bytes);
   let knownCount = analysis.exactCount;
@@ -164,11 +165,17 @@ export function makeRules(parameters, engine, sampler = "auto") {
   return Object.freeze({
     parameters,
 
+    // The hot path of a validation service: the copy loop is inlined rather than calling write().
     validate(id) {
       if (typeof id !== "string") return RESULTS[1];
-      if (id.length > LONG_INPUT) return RESULTS[/^\d*$/.test(id) ? 2 : 1];
-      write(id, io);
-      return RESULTS[wasm.validate(id.length)];
+      const length = id.length;
+      if (length > LONG_INPUT) return RESULTS[/^\d*$/.test(id) ? 2 : 1];
+      const target = bytes.byteLength === 0 ? view() : bytes;
+      for (let i = 0; i < length; i++) {
+        const unit = id.charCodeAt(i);
+        target[io + i] = unit - 48 >>> 0 <= 9 ? unit : 127;
+      }
+      return RESULTS[validateExport(length)];
     },
 
     validateMany(ids) {

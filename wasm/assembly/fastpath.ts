@@ -25,6 +25,44 @@ let stamp: u32 = 0;
 let blockPower = 1; // 10^(blockLimit - 1)
 export let fastPathReady = false;
 
+// Two digits per step where the blocks are pairs (every profile): the Verhoeff product and the automaton are
+// chains of dependent lookups, so halving their length is what speeds validation up. PAIR maps two ASCII
+// bytes (read as one little-endian u16) to 0..99, or 255 when either is not a digit; STEP2 and NEXT2 take
+// two digits at once.
+const PAIR = new StaticArray<u8>(65536);
+const STEP2 = new StaticArray<u8>(8 * 10 * 100);
+const MAX_PAIR_STATES = 8192;
+let pairNext: usize = 0; // u16[states * 100], allocated when the automaton is small enough
+let pairReady = false;
+
+function buildPairTables(states: i32): void {
+  pairReady = false;
+  for (let word = 0; word < 65536; word++) {
+    const first = (word & 0xff) - 48;
+    const second = (word >> 8) - 48;
+    unchecked(PAIR[word] = <u32>first <= 9 && <u32>second <= 9 ? <u8>(first * 10 + second) : 255);
+  }
+  for (let row = 0; row < 8; row++) {
+    const nextRow = (row + 7) & 7; // the digit to the right sits one position closer to the end
+    for (let product = 0; product < 10; product++) {
+      for (let pair = 0; pair < 100; pair++) {
+        const middle = <i32>unchecked(STEP[row * 100 + product * 10 + pair / 10]);
+        unchecked(STEP2[(row * 10 + product) * 100 + pair] = STEP[nextRow * 100 + middle * 10 + pair % 10]);
+      }
+    }
+  }
+  if (blockLimit != 2 || states > MAX_PAIR_STATES) return;
+  if (pairNext != 0) heap.free(pairNext);
+  pairNext = heap.alloc(<usize>states * 200);
+  for (let state = 0; state < states; state++) {
+    for (let pair = 0; pair < 100; pair++) {
+      const middle = <i32>unchecked(NEXT[state * 10 + pair / 10]);
+      store<u16>(pairNext + (<usize>(state * 100 + pair) << 1), <u16>unchecked(NEXT[middle * 10 + pair % 10]));
+    }
+  }
+  pairReady = true;
+}
+
 /**
  * Builds one automaton for the neighbour rules and the restricted/cyclic patterns together, by breadth-first
  * search over the reachable combinations. False (no fast path) if it would exceed MAX_STATES.
@@ -82,6 +120,7 @@ export function buildFastPath(): bool {
       unchecked(NEXT[state * 10 + x] = <i16>next);
     }
   }
+  buildPairTables(states);
   fastPathReady = true;
   return true;
 }
@@ -116,6 +155,7 @@ export function certainlyValid(ptr: usize): bool {
     memory.fill(changetype<usize>(BLOCK_STAMP), 0, 10000 * 4);
     stamp = 1;
   }
+  if (pairReady) return pairsValid(ptr, len);
   let product = 0;
   let state = START;
   let repeatedBlock: u32 = 0;
@@ -134,8 +174,38 @@ export function certainlyValid(ptr: usize): bool {
       unchecked(BLOCK_STAMP[block] = stamp);
     }
   }
-  if (product != 0 || state == DEAD || repeatedBlock != 0) return false;
-  if (groupActive && endsEqual(ptr, len, groupLimit, false)) return false;
-  if (reverseActive && endsEqual(ptr, len, reverseLimit, true)) return false;
-  return true;
+  return product == 0 && state != DEAD && repeatedBlock == 0 && endsDiffer(ptr, len);
+}
+
+@inline function endsDiffer(ptr: usize, len: i32): bool {
+  return !(groupActive && endsEqual(ptr, len, groupLimit, false)) && !(reverseActive && endsEqual(ptr, len, reverseLimit, true));
+}
+
+/** certainlyValid() two digits at a time, for blocks of two digits. */
+function pairsValid(ptr: usize, len: i32): bool {
+  let product = 0;
+  let state = START;
+  let repeatedBlock: u32 = 0;
+  let previous = 100; // no digit yet: the first "block" lands on a slot no real pair uses
+  let j = 0;
+  for (; j + 1 < len; j += 2) {
+    const pair = <i32>unchecked(PAIR[load<u16>(ptr + <usize>j)]);
+    if (pair == 255) return false;
+    product = <i32>unchecked(STEP2[unchecked(ROW_OFFSET[j]) * 10 + product * 100 + pair]);
+    state = <i32>load<u16>(pairNext + (<usize>(state * 100 + pair) << 1));
+    const straddling = previous * 10 + (<i32>load<u8>(ptr + <usize>j) - 48);
+    repeatedBlock |= <u32>(unchecked(BLOCK_STAMP[straddling]) == stamp);
+    unchecked(BLOCK_STAMP[straddling] = stamp);
+    repeatedBlock |= <u32>(unchecked(BLOCK_STAMP[pair]) == stamp);
+    unchecked(BLOCK_STAMP[pair] = stamp);
+    previous = <i32>load<u8>(ptr + <usize>(j + 1)) - 48;
+  }
+  if (j < len) {
+    const x = <i32>load<u8>(ptr + <usize>j) - 48;
+    if (<u32>x > 9) return false;
+    product = <i32>unchecked(STEP[unchecked(ROW_OFFSET[j]) + product * 10 + x]);
+    state = <i32>unchecked(NEXT[state * 10 + x]);
+    repeatedBlock |= <u32>(unchecked(BLOCK_STAMP[previous * 10 + x]) == stamp);
+  }
+  return product == 0 && state != DEAD && repeatedBlock == 0 && endsDiffer(ptr, len);
 }
