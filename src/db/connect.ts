@@ -1,0 +1,33 @@
+// Opens the service's PostgreSQL pool (postgres.js). The caller owns the returned `sql` and passes it in to
+// whatever needs the database; closeDatabase() ends it on shutdown.
+import postgres, { type Sql } from "postgres";
+import type { Log } from "./log";
+
+export interface ConnectOptions {
+  url: string;
+  log: Log;
+  /** Pool size. The claim path holds a connection only for one short statement, so a few are plenty. */
+  max?: number;
+}
+
+export function connectDatabase({ url, log, max = 10 }: ConnectOptions): Sql {
+  return postgres(url, {
+    max,
+    // Fail a start-up against an unreachable server in seconds, not the OS's TCP timeout.
+    connect_timeout: 10,
+    // Let idle connections go so a quiet pod does not pin server slots.
+    idle_timeout: 60,
+    // Recycle connections now and then so server-side memory and plan caches do not grow without bound.
+    max_lifetime: 30 * 60,
+    // Names the service in pg_stat_activity and server logs.
+    connection: { application_name: "idgen" },
+    // Notices are server messages worth keeping (e.g. from migrations); without this they go to console.log.
+    onnotice: (notice) =>
+      log({ level: "info", msg: "postgres notice", severity: notice.severity, code: notice.code, notice: notice.message }),
+  });
+}
+
+/** Waits up to `timeout` seconds for running queries, then closes every connection. */
+export async function closeDatabase(sql: Sql, { timeout = 5 }: { timeout?: number } = {}): Promise<void> {
+  await sql.end({ timeout });
+}

@@ -1,0 +1,48 @@
+// The pool schema's own guarantees, on a database cloned from the migrated template: one registry row per
+// (type, ID), type names that are safe identifiers, and the tables the pool service relies on.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { testDatabase, type TestDatabase } from "../support/database";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await testDatabase();
+  await db.sql`insert into id_type (name, id_length) values ('farmer_id', 10)`;
+});
+afterAll(() => db.drop());
+
+test("the clone is migrated", async () => {
+  const tables = await db.sql<{ name: string }[]>`
+    select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
+  expect(tables.map((table) => table.name)).toEqual(["claimed_chunk", "id_type", "idgen_migrations", "pool_chunk", "pool_id"]);
+});
+
+test("pool_id rejects an ID registered twice for one type", async () => {
+  await db.sql`insert into pool_id (id_type, id) values ('farmer_id', '1234567890')`;
+  await expect(db.sql`insert into pool_id (id_type, id) values ('farmer_id', '1234567890')`).rejects.toMatchObject({
+    code: "23505",
+    constraint_name: "pool_id_pkey",
+  });
+});
+
+test("pool_id rejects an ID of an unknown type", async () => {
+  await expect(db.sql`insert into pool_id (id_type, id) values ('nobody', '1')`).rejects.toMatchObject({ code: "23503" });
+});
+
+test("id_type rejects names that are not lower-case identifiers of 2 to 64 characters", async () => {
+  for (const name of ["Farmer", "1farmer", "farmer-id", "f", "x".repeat(65), "a b"]) {
+    await expect(db.sql`insert into id_type (name, id_length) values (${name}, 8)`).rejects.toMatchObject({
+      code: "23514",
+    });
+  }
+  await db.sql`insert into id_type (name, id_length) values (${"x".repeat(64)}, 8)`;
+});
+
+test("a chunk gets an identity chunk_id and a claim moves it whole", async () => {
+  const [chunk] = await db.sql<{ chunk_id: string }[]>`
+    insert into pool_chunk (id_type, ids) values ('farmer_id', ${["1111111111", "2222222222"]}) returning chunk_id`;
+  await db.sql`
+    with taken as (delete from pool_chunk where chunk_id = ${chunk!.chunk_id} returning chunk_id, id_type, ids)
+    insert into claimed_chunk (chunk_id, id_type, ids, claimed_by) select chunk_id, id_type, ids, 'pod-a' from taken`;
+  const [claimed] = await db.sql`select ids, claimed_by from claimed_chunk`;
+  expect(claimed).toMatchObject({ ids: ["1111111111", "2222222222"], claimed_by: "pod-a" });
+});
