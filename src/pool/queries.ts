@@ -1,0 +1,91 @@
+// The pool's SQL, one exported function per statement. IDs live in two places: pool_id (every ID ever
+// generated, the uniqueness guarantee) and pool_chunk (the available ones, many per row). See
+// sql/migrations/001_pools.sql.
+import type { Sql, TransactionSql } from "postgres";
+
+type Db = Sql | TransactionSql;
+
+/** Advisory-lock namespace of refills (one lock per type: hashtext(type) is the second key). */
+export const REFILL_LOCK_NAMESPACE = 0x1d9e;
+
+export async function registerIdType(db: Db, type: { name: string; idLength: number; capacity: bigint; capacityExact: boolean }) {
+  await db`
+    insert into id_type (name, id_length, capacity, capacity_exact)
+    values (${type.name}, ${type.idLength}, ${type.capacity.toString()}, ${type.capacityExact})
+    on conflict (name) do update set capacity = excluded.capacity, capacity_exact = excluded.capacity_exact`;
+}
+
+/**
+ * Claims up to `chunks` chunks of available IDs for pod `pod`, in one statement.
+ *
+ * Why this shape: a claim is the only write on the way from the pool to a request, and measurements.md shows
+ * that per-ID claim work (one row updated or deleted per ID) is what keeps a buffered service at a third of
+ * a trivial handler's speed. Here IDs sit many to a row, so a claim deletes one row per chunk and records it
+ * in claimed_chunk (what a pod holds, visible after a crash). FOR UPDATE SKIP LOCKED lets concurrent pods
+ * take different chunks without waiting on each other; ORDER BY chunk_id hands out the oldest first, so a
+ * chunk returned by a stopping pod is issued again soon. The pool_chunk (id_type, chunk_id) index keeps the
+ * pick to a short index scan however large the pool is.
+ */
+export async function claimChunks(db: Db, idType: string, chunks: number, pod: string): Promise<{ chunkId: string; ids: string[] }[]> {
+  const rows = await db<{ chunk_id: string; ids: string[] }[]>`
+    with picked as (
+      select chunk_id from pool_chunk where id_type = ${idType}
+      order by chunk_id limit ${chunks} for update skip locked
+    ), taken as (
+      delete from pool_chunk c using picked where c.chunk_id = picked.chunk_id
+      returning c.chunk_id, c.id_type, c.ids
+    )
+    insert into claimed_chunk (chunk_id, id_type, ids, claimed_by)
+    select chunk_id, id_type, ids, ${pod} from taken
+    returning chunk_id, ids`;
+  return rows.map((row) => ({ chunkId: row.chunk_id, ids: row.ids }));
+}
+
+/** Forgets chunks whose every ID has been issued. */
+export async function forgetClaimedChunks(db: Db, chunkIds: string[]): Promise<void> {
+  if (chunkIds.length === 0) return;
+  await db`delete from claimed_chunk where chunk_id = any(${chunkIds}::bigint[])`;
+}
+
+/** Puts IDs a pod did not issue back into the pool as one chunk and drops its claims, atomically. */
+export async function returnToPool(sql: Sql, idType: string, ids: string[], chunkIds: string[]): Promise<void> {
+  await sql.begin(async (tx) => {
+    if (ids.length > 0) await tx`insert into pool_chunk (id_type, ids) values (${idType}, ${ids}::text[])`;
+    await forgetClaimedChunks(tx, chunkIds);
+  });
+}
+
+export async function countAvailable(db: Db, idType: string): Promise<number> {
+  const [row] = await db<{ available: string | null }[]>`
+    select sum(cardinality(ids)) as available from pool_chunk where id_type = ${idType}`;
+  return Number(row?.available ?? 0);
+}
+
+export async function readGenerated(db: Db, idType: string): Promise<bigint> {
+  const [row] = await db<{ generated: string }[]>`select generated from id_type where name = ${idType}`;
+  return BigInt(row?.generated ?? 0);
+}
+
+/** Whether any pod holds claimed IDs of this type (in a buffer, or left behind by a crash). */
+export async function anyClaimed(db: Db, idType: string): Promise<boolean> {
+  const [row] = await db<{ held: boolean }[]>`select exists (select 1 from claimed_chunk where id_type = ${idType}) as held`;
+  return row?.held ?? false;
+}
+
+/**
+ * Registers candidate IDs in pool_id (dropping any generated before: the primary key decides), packs the new
+ * ones into chunks of `chunkSize`, and counts them in id_type.generated. Call inside the refill transaction.
+ */
+export async function addGenerated(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number): Promise<number> {
+  const fresh = await tx<{ id: string }[]>`
+    insert into pool_id (id_type, id) select ${idType}, unnest(${candidates}::text[])
+    on conflict do nothing returning id`;
+  if (fresh.length === 0) return 0;
+  const chunks: { id_type: string; ids: string[] }[] = [];
+  for (let at = 0; at < fresh.length; at += chunkSize) {
+    chunks.push({ id_type: idType, ids: fresh.slice(at, at + chunkSize).map((row) => row.id) });
+  }
+  await tx`insert into pool_chunk ${tx(chunks, "id_type", "ids")}`;
+  await tx`update id_type set generated = generated + ${fresh.length} where name = ${idType}`;
+  return fresh.length;
+}

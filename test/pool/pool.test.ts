@@ -1,0 +1,69 @@
+// The pool domain against a real PostgreSQL: chunk claims, refills, graceful return, and exact exhaustion,
+// with several TypePool instances (as several pods would) sharing one database.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createRules } from "../../wasm/index.js";
+import { TypePool } from "../../src/pool/pool";
+import { registerIdType } from "../../src/pool/queries";
+import { testDatabase, testLog, type TestDatabase } from "../support/database";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await testDatabase();
+});
+afterAll(() => db.drop());
+
+async function poolsFor(idType: string, length: number, pods: number, sizes = { target: 5000, threshold: 2000, bufferSize: 500, lowWater: 150 }) {
+  const rules = await createRules({ id_length: length });
+  const capacity = await rules.capacity();
+  await registerIdType(db.sql, { name: idType, idLength: length, capacity: capacity.count, capacityExact: capacity.exact });
+  return Array.from({ length: pods }, (_, pod) =>
+    new TypePool({ sql: db.sql, log: testLog, pod: `pod-${pod}`, idType, rules, capacity, ...sizes, refillWaitMs: 5000 }),
+  );
+}
+
+describe("TypePool", () => {
+  test("three pods issue 6,000 IDs concurrently: all distinct, all valid, all registered", async () => {
+    const pods = await poolsFor("household", 10, 3);
+    const rules = await createRules({ id_length: 10 });
+    const issued = await Promise.all(
+      pods.map(async (pool) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 2000; i++) {
+          const result = await pool.issue();
+          if (!("id" in result)) throw new Error(`no ID: ${JSON.stringify(result)}`);
+          ids.push(result.id);
+        }
+        return ids;
+      }),
+    );
+    const all = issued.flat();
+    expect(new Set(all).size).toBe(6000);
+    expect(all.every((id) => rules.validate(id).valid)).toBe(true);
+    const [row] = await db.sql<{ known: number }[]>`select count(*)::int as known from pool_id where id_type = 'household' and id = any(${all}::text[])`;
+    expect(row!.known).toBe(6000);
+    const returned = await Promise.all(pods.map((pool) => pool.close()));
+    const [left] = await db.sql<{ held: number }[]>`select count(*)::int as held from claimed_chunk where id_type = 'household'`;
+    expect(left!.held).toBe(0);
+    const [available] = await db.sql<{ ids: string[] }[]>`select coalesce(array_agg(i), '{}') as ids from pool_chunk, unnest(ids) i where id_type = 'household'`;
+    expect(available!.ids.filter((id) => all.includes(id))).toEqual([]);
+    expect(returned.reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("a length-4 type (465 IDs) drains through three pods exactly, then every pod says exhausted", async () => {
+    const pods = await poolsFor("tiny", 4, 3);
+    const issued: string[] = [];
+    await Promise.all(
+      pods.map(async (pool) => {
+        for (;;) {
+          const result = await pool.issue();
+          if ("id" in result) issued.push(result.id);
+          else if ("exhausted" in result) return;
+        }
+      }),
+    );
+    expect(issued.length).toBe(465);
+    expect(new Set(issued).size).toBe(465);
+    expect((await createRules({ id_length: 4 })).enumerate().sort()).toEqual([...issued].sort());
+    for (const pool of pods) expect(await pool.issue()).toEqual({ exhausted: true });
+  }, 60_000);
+});
