@@ -1,6 +1,6 @@
 // Shared by the config tests: the OpenG2P example file, a config file in a temp directory, and a way to
 // capture the ConfigError a load throws.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../src/config";
@@ -29,16 +29,16 @@ export const OPENG2P_EXAMPLE = `id_generator:
       id_length: 10
 `;
 
-/** Writes text to a fresh temp file and returns its path. */
-export function configFile(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "idgen-config-")), "config.yaml");
-  writeFileSync(path, text);
-  return path;
-}
-
-/** Loads a config file written from text, with extra environment variables. */
+/** Loads a config file written from text (to a temp file removed afterwards), with extra environment variables. */
 export function loadFrom(text: string, env: Record<string, string> = {}) {
-  return loadConfig({ env: { CONFIG_PATH: configFile(text), ...env } });
+  const dir = mkdtempSync(join(tmpdir(), "idgen-config-"));
+  const path = join(dir, "config.yaml");
+  writeFileSync(path, text);
+  try {
+    return loadConfig({ env: { CONFIG_PATH: path, ...env } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The ConfigError thrown by fn; fails the test when fn does not throw one. */
