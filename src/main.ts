@@ -1,10 +1,53 @@
-// Entry point: serves the HTTP application on PORT (default 8080) and logs where, as one JSON line.
-import { createApp } from "./http/app";
+// Entry point: reads the configuration, starts the service and serves it on PORT. SIGTERM/SIGINT stop it
+// gracefully: stop accepting, let requests in flight finish, return buffered IDs, exit within 10 s.
+import { ConfigError, describeConfig, loadConfig } from "./config";
+import type { Log, LogEntry } from "./db/log";
+import { startService } from "./service";
 
-const port = Number(Bun.env.PORT || 8080);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  throw new Error(`PORT must be an integer from 0 to 65535, got "${Bun.env.PORT}"`);
+const LEVELS: LogEntry["level"][] = ["debug", "info", "warn", "error"];
+const STOP_DEADLINE_MS = 10_000;
+
+function startupFailure(message: string): never {
+  console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "start-up failed", error: message }));
+  process.exit(1);
 }
 
-const server = Bun.serve({ port, fetch: createApp().fetch });
-console.log(JSON.stringify({ level: "info", msg: "listening", url: server.url.href }));
+let config;
+try {
+  config = loadConfig({ env: Bun.env });
+} catch (error) {
+  if (error instanceof ConfigError) startupFailure(error.message);
+  throw error;
+}
+const minimum = LEVELS.indexOf(config.logLevel);
+const log: Log = (entry) => {
+  if (LEVELS.indexOf(entry.level) < minimum) return;
+  const line = JSON.stringify({ time: new Date().toISOString(), ...entry }, (_, value) => (typeof value === "bigint" ? value.toString() : value));
+  if (entry.level === "error" || entry.level === "warn") console.error(line);
+  else console.log(line);
+};
+
+log({ level: "info", msg: "configuration", ...describeConfig(config) });
+for (const warning of config.warnings) log({ level: "warn", msg: warning });
+
+const service = await startService({ config, log }).catch((error) => startupFailure(error instanceof Error ? error.message : String(error)));
+const server = Bun.serve({ port: config.port, fetch: service.app.fetch });
+log({ level: "info", msg: "listening", url: server.url.href, docs: new URL("docs/", server.url).href, validator: new URL("validator/", server.url).href });
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log({ level: "info", msg: "stopping", signal });
+  const deadline = setTimeout(() => {
+    log({ level: "error", msg: "graceful stop took too long; exiting" });
+    process.exit(1);
+  }, STOP_DEADLINE_MS);
+  await server.stop(false); // stop accepting; requests in flight finish
+  await service.stop();
+  clearTimeout(deadline);
+  log({ level: "info", msg: "stopped" });
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -95,6 +95,8 @@ export interface Rules {
    * forces a method or a number of probes and computes afresh (for tests and studies).
    */
   capacity(options?: { method?: "enumeration" | "sampling"; probes?: number }): Promise<Capacity>;
+  /** The exact capacity if it is already known (small spaces are counted by createRules), else null. Never computes. */
+  knownCapacity(): Capacity | null;
 }
 
 /** Reason names indexed by reason code - 1. */

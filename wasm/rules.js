@@ -126,15 +126,15 @@ export function makeRules(parameters, engine, sampler = "auto") {
     return out;
   }
 
+  const space = 10 ** (length - 1);
+  const exactCapacity = (count) => ({ count, exact: true, low: count, high: count, share: Number(count) / space, method: "enumeration", probes: 0 });
+
   /** Exact up to length 10 and wherever the search tree is small enough, else sampled. */
   function computeCapacity(method, probes) {
-    const space = 10 ** (length - 1);
     if (method !== "sampling") {
       const tryExact = method === "enumeration" || length <= 10 || analysis.estimatedNodes < EXACT_TREE_MAX;
       const count = tryExact ? countWithin(EXACT_VISIT_BUDGET) : knownCount;
-      if (count !== undefined) {
-        return { count, exact: true, low: count, high: count, share: Number(count) / space, method: "enumeration", probes: 0 };
-      }
+      if (count !== undefined) return exactCapacity(count);
       if (method === "enumeration") throw new RangeError("capacity: the space is too large to enumerate; use sampling");
     }
     wasm.estimate(probes);
@@ -239,6 +239,10 @@ export function makeRules(parameters, engine, sampler = "auto") {
 
     enumerate(limit = 5_000_000) {
       return toStrings(enumerateBytes(limit));
+    },
+
+    knownCapacity() {
+      return knownCount === undefined ? null : exactCapacity(knownCount);
     },
 
     capacity(options) {

@@ -1,16 +1,49 @@
-// Builds the HTTP application: every route the service answers, with no socket attached, so tests can
-// call app.request() or serve it on a port of their choosing.
-import { Hono } from "hono";
+// Builds the HTTP application: every route the service answers, with no socket attached, so tests can call
+// app.request() or serve it on a port of their choosing. Every error leaves in the OpenG2P envelope.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Log } from "../db/log";
+import { mountDocs } from "./docs";
+import { errorResponse } from "./openg2p/envelope";
+import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
 import { mountValidator, type ValidatorOptions } from "./validator/routes";
 
 export interface AppOptions {
   validator?: ValidatorOptions;
+  /** The OpenG2P API; absent in tests that only need the static pages. */
+  openg2p?: OpenG2pDeps;
+  /** Process alive (liveness) and ready to serve (readiness), for the orchestrator's probes. */
+  probes?: { ready: () => Promise<boolean> };
+  log?: Log;
+  version?: string;
 }
 
-export function createApp(opts: AppOptions = {}): Hono {
-  const app = new Hono();
+export function createApp(opts: AppOptions = {}): OpenAPIHono {
+  const log = opts.log ?? (() => undefined);
+  const app = new OpenAPIHono({
+    // A parameter that fails its schema: 422 in the envelope, naming what is wrong (never zod's internals).
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const detail = result.error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ");
+      return errorResponse(c, "invalidParameter", detail);
+    },
+  });
   mountValidator(app, opts.validator);
+  mountDocs(app, opts.version ?? "0.0.0");
+  if (opts.openg2p) mountOpenG2p(app, opts.openg2p);
+  app.get("/livez", (c) => c.json({ status: "alive" }));
+  app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   // Relative, so it also works behind a proxy that serves the app under a prefix.
   app.get("/", (c) => c.redirect("validator/", 302));
+
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const known = OPENG2P_PATHS.find((route) => route.pattern.test(path));
+    if (known && opts.openg2p) return errorResponse(c, "wrongMethod", c.req.method, { Allow: known.methods.join(", ") });
+    return errorResponse(c, "noRoute", path);
+  });
+  app.onError((error, c) => {
+    log({ level: "error", msg: "request failed", method: c.req.method, path: new URL(c.req.url).pathname, error: String(error), stack: error.stack });
+    return errorResponse(c, "internal");
+  });
   return app;
 }

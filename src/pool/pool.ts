@@ -36,14 +36,14 @@ interface Segment {
 
 export class TypePool {
   readonly sizes: PoolSizes;
-  readonly #options: TypePoolOptions;
+  readonly #options: TypePoolOptions & { capacity: { count: bigint; exact: boolean } };
   readonly #buffer: PrefetchBuffer;
   #segments: Segment[] = [];
   #issuedChunks: string[] = [];
   #replenishing: Promise<number> | null = null;
 
   constructor(options: TypePoolOptions) {
-    this.#options = options;
+    this.#options = { ...options };
     this.sizes = poolSizes(options.capacity, options);
     this.#buffer = new PrefetchBuffer({
       size: this.sizes.bufferSize,
@@ -51,6 +51,11 @@ export class TypePool {
       claim: (count) => this.#claim(count),
       onError: (error) => options.log({ level: "error", msg: "buffer claim failed", idType: options.idType, error: String(error) }),
     });
+  }
+
+  /** Replaces the capacity once it has been counted (it decides exact exhaustion). */
+  setCapacity(capacity: { count: bigint; exact: boolean }): void {
+    this.#options.capacity = capacity;
   }
 
   get buffered(): number {

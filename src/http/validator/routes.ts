@@ -22,7 +22,8 @@ async function serveFile(c: Context, path: string, contentType: string): Promise
   });
 }
 
-export function mountValidator(app: Hono, opts: ValidatorOptions = {}): void {
+// Any Hono app, plain or OpenAPIHono (their type parameters differ; these routes use none of them).
+export function mountValidator(app: Hono<any, any, any>, opts: ValidatorOptions = {}): void {
   const wasmDir = opts.wasmDir ?? resolve(import.meta.dir, "../../../wasm");
   const page = (name: string) => resolve(import.meta.dir, name);
 

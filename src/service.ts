@@ -1,0 +1,119 @@
+// The composition root: from a loaded Config to a running service. Opens (or starts) the database,
+// migrates, builds each ID type's rules and pool, and wires the HTTP app. stop() is the graceful shutdown.
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import type { Sql } from "postgres";
+import type { Config } from "./config";
+import { closeDatabase, connectDatabase } from "./db/connect";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded";
+import type { Log } from "./db/log";
+import { migrate } from "./db/migrate";
+import { createApp } from "./http/app";
+import { IdIssuer, type IdTypeRuntime } from "./pool/issuer";
+import { TypePool } from "./pool/pool";
+import { registerIdType } from "./pool/queries";
+import { countCapacity, loadRules } from "./rules";
+import { readVersion } from "./version";
+
+export const MIGRATIONS_DIR = resolve(import.meta.dir, "../sql/migrations");
+
+export interface Service {
+  app: ReturnType<typeof createApp>;
+  issuer: IdIssuer;
+  sql: Sql;
+  /** Returns buffered IDs to their pools and closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  config: Config;
+  log: Log;
+  /** This pod's name in claims; defaults to host name and process id. */
+  pod?: string;
+}
+
+export async function startService({ config, log, pod = `${hostname()}-${process.pid}` }: ServiceOptions): Promise<Service> {
+  let embedded: EmbeddedPostgres | undefined;
+  let url: string;
+  if (config.database.embedded) {
+    embedded = await startEmbeddedPostgres({ log, dataDir: config.database.dataDir });
+    url = embedded.url;
+  } else {
+    url = config.database.url;
+  }
+  const sql = connectDatabase({ url, log });
+  let ready = false;
+  const timers: ReturnType<typeof setInterval>[] = [];
+  try {
+    await migrate(sql, { dir: MIGRATIONS_DIR, log });
+    const types = await Promise.all(Object.values(config.idGenerator.idTypes).map((type) => startType(type)));
+    const issuer = new IdIssuer(types);
+    const version = readVersion();
+    const databaseAnswers = async () => {
+      try {
+        await sql`select 1`.execute();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const app = createApp({
+      log,
+      version: version.service_version,
+      openg2p: {
+        issuer,
+        version,
+        filterRules: { ...config.idGenerator.filterRules },
+        health: async () => (!ready ? "starting" : (await databaseAnswers()) ? "ready" : "database"),
+      },
+      // Ready: started, and either the database answers or the buffers can still serve.
+      probes: { ready: async () => ready && ((await databaseAnswers()) || Object.values(issuer.buffered()).some((n) => n > 0)) },
+    });
+    const interval = config.idGenerator.poolCheckIntervalSeconds * 1000;
+    for (const type of types) {
+      void type.pool.replenish().catch((error) => log({ level: "error", msg: "initial refill failed", idType: type.name, error: String(error) }));
+      timers.push(setInterval(() => void type.pool.check().catch((error) => log({ level: "error", msg: "pool check failed", idType: type.name, error: String(error) })), interval));
+    }
+    ready = true;
+    return {
+      app,
+      issuer,
+      sql,
+      async stop() {
+        ready = false;
+        for (const timer of timers) clearInterval(timer);
+        const returned = await issuer.close();
+        log({ level: "info", msg: "buffered IDs returned to their pools", returned });
+        await closeDatabase(sql);
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    for (const timer of timers) clearInterval(timer);
+    await closeDatabase(sql).catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+
+  async function startType(type: Config["idGenerator"]["idTypes"][string]): Promise<IdTypeRuntime> {
+    const rules = await loadRules(type.rules);
+    // Small spaces are counted exactly by createRules. Larger ones are counted (or estimated) in the
+    // background: they cannot run out before that finishes, and start-up must not wait seconds for it.
+    const known = rules.knownCapacity();
+    const capacity = known ? { count: known.count, exact: true } : { count: 0n, exact: false };
+    await registerIdType(sql, { name: type.name, idLength: type.idLength, capacity: capacity.count, capacityExact: capacity.exact });
+    const pool = new TypePool({
+      sql, log, pod, idType: type.name, rules, capacity,
+      target: type.pool.target, threshold: type.pool.minThreshold, bufferSize: type.buffer.size, lowWater: type.buffer.lowWater,
+    });
+    if (!known) {
+      void countCapacity(type.rules).then(async (counted) => {
+        pool.setCapacity({ count: counted.count, exact: counted.exact });
+        await registerIdType(sql, { name: type.name, idLength: type.idLength, capacity: counted.count, capacityExact: counted.exact });
+        log({ level: "info", msg: "capacity counted", idType: type.name, capacity: counted.count.toString(), exact: counted.exact });
+      }).catch((error) => log({ level: "error", msg: "capacity failed", idType: type.name, error: String(error) }));
+    }
+    log({ level: "info", msg: "id type ready", idType: type.name, idLength: type.idLength, profile: type.rules.profile, chunkSize: pool.sizes.chunkSize });
+    return { name: type.name, idLength: type.idLength, rules, pool };
+  }
+}
