@@ -1,5 +1,6 @@
 // The composition root: from a loaded Config to a running service. Opens (or starts) the database,
 // migrates, builds each ID type's rules and pool, and wires the HTTP app. stop() is the graceful shutdown.
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import type { Sql } from "postgres";
@@ -10,6 +11,7 @@ import type { Log } from "./db/log";
 import { migrate } from "./db/migrate";
 import { createApp } from "./http/app";
 import { IdIssuer, type IdTypeRuntime } from "./pool/issuer";
+import { startHeartbeat } from "./pool/lease";
 import { TypePool } from "./pool/pool";
 import { registerIdType } from "./pool/queries";
 import { countCapacity, loadRules } from "./rules";
@@ -28,11 +30,16 @@ export interface Service {
 export interface ServiceOptions {
   config: Config;
   log: Log;
-  /** This pod's name in claims; defaults to host name and process id. */
+  /** This pod's name in claims and leases; defaults to host name, process id and a random suffix. */
   pod?: string;
 }
 
-export async function startService({ config, log, pod = `${hostname()}-${process.pid}` }: ServiceOptions): Promise<Service> {
+// The random suffix matters: in a container the pid is often 1 and a restarted container keeps its host name,
+// so without it a new process would renew the lease of its crashed predecessor and keep that one's leftover
+// claims looking alive (a type could then never be declared exhausted).
+const defaultPodName = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+
+export async function startService({ config, log, pod = defaultPodName() }: ServiceOptions): Promise<Service> {
   let embedded: EmbeddedPostgres | undefined;
   let url: string;
   if (config.database.embedded) {
@@ -44,18 +51,22 @@ export async function startService({ config, log, pod = `${hostname()}-${process
   const sql = connectDatabase({ url, log });
   let ready = false;
   const timers: ReturnType<typeof setInterval>[] = [];
+  const stopping = new AbortController();
+  let heartbeat: { stop(): Promise<void> } | undefined;
   try {
     await migrate(sql, { dir: MIGRATIONS_DIR, log });
+    // Before the first claim: a claim of a pod without a live lease counts as waste on the other pods.
+    heartbeat = await startHeartbeat(sql, pod, log, config.idGenerator.podLeaseSeconds);
+    log({ level: "info", msg: "pod lease taken", pod, leaseSeconds: config.idGenerator.podLeaseSeconds });
     const types = await Promise.all(Object.values(config.idGenerator.idTypes).map((type) => startType(type)));
     const issuer = new IdIssuer(types);
     const version = readVersion();
+    // Probes must answer within their own timeout even when the database host is unreachable (a connect
+    // attempt then takes up to connect_timeout): a second without an answer counts as down.
     const databaseAnswers = async () => {
-      try {
-        await sql`select 1`.execute();
-        return true;
-      } catch {
-        return false;
-      }
+      const query = sql`select 1`.execute().then(() => true, () => false);
+      const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref?.());
+      return Promise.race([query, timeout]);
     };
     const app = createApp({
       log,
@@ -81,15 +92,19 @@ export async function startService({ config, log, pod = `${hostname()}-${process
       sql,
       async stop() {
         ready = false;
+        stopping.abort();
         for (const timer of timers) clearInterval(timer);
         const returned = await issuer.close();
         log({ level: "info", msg: "buffered IDs returned to their pools", returned });
+        await heartbeat?.stop();
         await closeDatabase(sql);
         await embedded?.stop();
       },
     };
   } catch (error) {
+    stopping.abort();
     for (const timer of timers) clearInterval(timer);
+    await heartbeat?.stop().catch(() => undefined);
     await closeDatabase(sql).catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
@@ -105,13 +120,16 @@ export async function startService({ config, log, pod = `${hostname()}-${process
     const pool = new TypePool({
       sql, log, pod, idType: type.name, rules, capacity,
       target: type.pool.target, threshold: type.pool.minThreshold, bufferSize: type.buffer.size, lowWater: type.buffer.lowWater,
+      leaseSeconds: config.idGenerator.podLeaseSeconds,
     });
     if (!known) {
-      void countCapacity(type.rules).then(async (counted) => {
+      void countCapacity(type.rules, stopping.signal).then(async (counted) => {
         pool.setCapacity({ count: counted.count, exact: counted.exact });
         await registerIdType(sql, { name: type.name, idLength: type.idLength, capacity: counted.count, capacityExact: counted.exact });
         log({ level: "info", msg: "capacity counted", idType: type.name, capacity: counted.count.toString(), exact: counted.exact });
-      }).catch((error) => log({ level: "error", msg: "capacity failed", idType: type.name, error: String(error) }));
+      }).catch((error) => {
+        if (!stopping.signal.aborted) log({ level: "error", msg: "capacity failed", idType: type.name, error: String(error) });
+      });
     }
     log({ level: "info", msg: "id type ready", idType: type.name, idLength: type.idLength, profile: type.rules.profile, chunkSize: pool.sizes.chunkSize });
     return { name: type.name, idLength: type.idLength, rules, pool };

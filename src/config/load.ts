@@ -32,6 +32,7 @@ export interface Config {
     readonly poolMinThreshold: number;
     readonly poolGenerationBatchSize: number;
     readonly poolCheckIntervalSeconds: number;
+    readonly podLeaseSeconds: number;
     readonly exhaustionMaxAttempts: number;
     readonly subBatchSize: number;
     /** By type name; a null-prototype object, so a request for type "constructor" finds nothing. */

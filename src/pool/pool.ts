@@ -3,7 +3,8 @@
 import type { Sql } from "postgres";
 import type { Rules } from "../../wasm/index.js";
 import { PrefetchBuffer } from "./buffer";
-import { anyClaimed, claimChunks, countAvailable, forgetClaimedChunks, readGenerated, returnToPool } from "./queries";
+import { LEASE_SECONDS } from "./lease";
+import { claimChunks, countAvailable, forgetClaimedChunks, heldByLivePods, readGenerated, returnToPool } from "./queries";
 import { replenishPool } from "./replenish";
 import { poolSizes, type PoolSizes } from "./sizing";
 
@@ -24,9 +25,23 @@ export interface TypePoolOptions {
   lowWater: number;
   /** How long a request may wait for a refill before it is answered 503 IDG-001. */
   refillWaitMs?: number;
+  /** Pods not seen for this long are gone (see lease.ts); defaults to LEASE_SECONDS. */
+  leaseSeconds?: number;
 }
 
 export type IssueResult = { id: string } | { exhausted: true } | { behind: true };
+
+const TIMED_OUT = Symbol("timed out");
+/** `work`'s result, or TIMED_OUT after `ms` (work goes on; its result is then ignored). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms))));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** A claimed chunk and how many of its IDs are still in the buffer, in buffer order. */
 interface Segment {
@@ -40,7 +55,12 @@ export class TypePool {
   readonly #buffer: PrefetchBuffer;
   #segments: Segment[] = [];
   #issuedChunks: string[] = [];
+  #flushing: Promise<void> | null = null;
   #replenishing: Promise<number> | null = null;
+  /** When exhaustion was last seen. Remembered for a second, so an exhausted type hammered by clients costs
+   * the database three queries a second, not three per request; re-checked after that, because IDs can come
+   * back (a pod thought dead after a long stall that then stops gracefully returns its buffer). */
+  #spentAt = -Infinity;
 
   constructor(options: TypePoolOptions) {
     this.#options = { ...options };
@@ -49,7 +69,8 @@ export class TypePool {
       size: this.sizes.bufferSize,
       lowWater: this.sizes.lowWater,
       claim: (count) => this.#claim(count),
-      onError: (error) => options.log({ level: "error", msg: "buffer claim failed", idType: options.idType, error: String(error) }),
+      onError: (error) => options.log({ level: "warn", msg: "claims failing; retrying with backoff, answering from the buffer meanwhile", idType: options.idType, error: String(error) }),
+      onRecovered: () => options.log({ level: "info", msg: "claims succeed again", idType: options.idType }),
     });
   }
 
@@ -62,17 +83,53 @@ export class TypePool {
     return this.#buffer.available;
   }
 
-  /** The next ID, or why there is none. Resolves at once while the buffer has IDs. */
+  /**
+   * The next ID, or why there is none. Resolves at once while the buffer has IDs; otherwise waits for the
+   * claim in flight (or a refill) for at most refillWaitMs, and never throws: a database that fails or does
+   * not answer makes it `{ behind: true }` (503), never an error or a hang.
+   */
   async issue(): Promise<IssueResult> {
     const ready = this.#buffer.take();
     if (ready !== undefined) return this.#issued(ready);
-    const claimed = await this.#buffer.takeOrWait();
-    if (claimed !== undefined) return this.#issued(claimed);
-    if (await this.#exhausted()) return { exhausted: true };
-    await this.#waitForRefill();
-    const refilled = await this.#buffer.takeOrWait();
-    if (refilled !== undefined) return this.#issued(refilled);
-    return (await this.#exhausted()) ? { exhausted: true } : { behind: true };
+    try {
+      return await this.#issueWhenStocked();
+    } catch (error) {
+      this.#databaseTrouble(error);
+      return { behind: true };
+    }
+  }
+
+  // Only this loop takes an ID after waiting, and it takes one only while its request is still waiting: an
+  // ID taken for a request that has already been answered 503 would be lost.
+  async #issueWhenStocked(): Promise<IssueResult> {
+    const deadline = performance.now() + (this.#options.refillWaitMs ?? 2000);
+    const left = () => deadline - performance.now();
+    for (;;) {
+      const id = this.#buffer.take();
+      if (id !== undefined) return this.#issued(id);
+      if (left() <= 0) return { behind: true };
+      const arrived = await within(this.#buffer.refill(), left());
+      if (arrived === TIMED_OUT) return this.#takeOr({ behind: true });
+      if (arrived > 0) continue;
+      // The pool had nothing to claim: used up, or a refill is due.
+      if (await within(this.#exhausted(), left()) === true) return this.#takeOr({ exhausted: true });
+      const added = await within(this.replenish(), left());
+      if (added === TIMED_OUT) return this.#takeOr({ behind: true });
+      if (added === 0) await Bun.sleep(Math.min(50, Math.max(0, left()))); // another pod's refill may be landing
+    }
+  }
+
+  #takeOr(otherwise: IssueResult): IssueResult {
+    const id = this.#buffer.take();
+    return id !== undefined ? this.#issued(id) : otherwise;
+  }
+
+  #troubleLoggedAt = -Infinity;
+  /** Logs a failing database on the request path at most every 5 s (an outage would otherwise flood the log). */
+  #databaseTrouble(error: unknown): void {
+    if (performance.now() - this.#troubleLoggedAt < 5000) return;
+    this.#troubleLoggedAt = performance.now();
+    this.#options.log({ level: "warn", msg: "pool claim failed; answering 503 until the database is back", idType: this.#options.idType, buffered: this.buffered, error: String(error) });
   }
 
   /** Starts a refill of the database pool unless one is running on this pod; resolves to IDs added. */
@@ -96,14 +153,25 @@ export class TypePool {
     if ((await countAvailable(sql, idType)) < threshold) await this.replenish();
   }
 
-  /** Graceful stop: every ID claimed and not issued goes back to the pool. */
+  /**
+   * Graceful stop: every ID claimed and not issued goes back to the pool. Resolves to how many went back; if
+   * the database cannot take them, they stay claimed under this pod's name (counted as waste once its lease
+   * lapses), which is logged, and it resolves to 0.
+   */
   async close(): Promise<number> {
     const rest = await this.#buffer.close();
     await this.#replenishing?.catch(() => 0);
+    await this.#flushing?.catch(() => undefined);
     const chunkIds = [...this.#issuedChunks, ...this.#segments.map((segment) => segment.chunkId)];
-    await returnToPool(this.#options.sql, this.#options.idType, rest, chunkIds);
-    this.#segments = [];
-    this.#issuedChunks = [];
+    try {
+      await returnToPool(this.#options.sql, this.#options.idType, rest, chunkIds, this.#segments[0]?.chunkId);
+    } catch (error) {
+      this.#options.log({ level: "error", msg: "could not return buffered IDs to the pool; they stay claimed and are wasted", idType: this.#options.idType, ids: rest.length, error: String(error) });
+      return 0;
+    } finally {
+      this.#segments = [];
+      this.#issuedChunks = [];
+    }
     return rest.length;
   }
 
@@ -112,6 +180,11 @@ export class TypePool {
     if (head && --head.left === 0) {
       this.#segments.shift();
       this.#issuedChunks.push(head.chunkId);
+      // Forget it now, not at the next claim: until then other pods see it as held, and a type whose last
+      // IDs are in it would answer 503 instead of 410 there.
+      void this.#flushIssuedChunks().catch((error) =>
+        this.#options.log({ level: "warn", msg: "forgetting used chunks failed; retried at the next claim", idType: this.#options.idType, error: String(error) }),
+      );
     }
     return { id };
   }
@@ -132,23 +205,36 @@ export class TypePool {
     return ids;
   }
 
+  /** Deletes the claims of used-up chunks: one statement at a time, batching whatever piled up meanwhile. */
   async #flushIssuedChunks(): Promise<void> {
+    while (this.#flushing) await this.#flushing.catch(() => undefined);
+    if (this.#issuedChunks.length === 0) return;
     const done = this.#issuedChunks;
     this.#issuedChunks = [];
-    await forgetClaimedChunks(this.#options.sql, done);
+    this.#flushing = forgetClaimedChunks(this.#options.sql, done)
+      .catch((error) => {
+        this.#issuedChunks.push(...done);
+        throw error;
+      })
+      .finally(() => {
+        this.#flushing = null;
+      });
+    await this.#flushing;
   }
 
-  async #waitForRefill(): Promise<void> {
-    const wait = this.#options.refillWaitMs ?? 2000;
-    await Promise.race([this.replenish().catch(() => 0), new Promise((resolve) => setTimeout(resolve, wait))]);
-  }
-
-  /** Exact exhaustion: every valid ID generated, none available, none held by any pod. */
+  /**
+   * Exact exhaustion: every valid ID generated, none available, none held by a live pod. IDs held by a pod
+   * whose lease expired were wasted by its crash and never come back; IDs in a live pod's buffer may still
+   * be issued (or returned at its stop), so meanwhile the answer is 503, not 410.
+   */
   async #exhausted(): Promise<boolean> {
-    const { sql, idType, capacity } = this.#options;
+    if (performance.now() - this.#spentAt < 1000) return true;
+    const { sql, idType, capacity, leaseSeconds = LEASE_SECONDS } = this.#options;
     if (!capacity.exact) return false;
     await this.#flushIssuedChunks();
     if ((await readGenerated(sql, idType)) < capacity.count) return false;
-    return (await countAvailable(sql, idType)) === 0 && !(await anyClaimed(sql, idType));
+    const spent = (await countAvailable(sql, idType)) === 0 && !(await heldByLivePods(sql, idType, leaseSeconds));
+    if (spent) this.#spentAt = performance.now();
+    return spent;
   }
 }

@@ -22,8 +22,8 @@ export async function registerIdType(db: Db, type: { name: string; idLength: num
  * that per-ID claim work (one row updated or deleted per ID) is what keeps a buffered service at a third of
  * a trivial handler's speed. Here IDs sit many to a row, so a claim deletes one row per chunk and records it
  * in claimed_chunk (what a pod holds, visible after a crash). FOR UPDATE SKIP LOCKED lets concurrent pods
- * take different chunks without waiting on each other; ORDER BY chunk_id hands out the oldest first, so a
- * chunk returned by a stopping pod is issued again soon. The pool_chunk (id_type, chunk_id) index keeps the
+ * take different chunks without waiting on each other; ORDER BY chunk_id hands out the oldest first (and
+ * returnToPool gives returned IDs the chunk_id they were claimed with, so they go out first again). The pool_chunk (id_type, chunk_id) index keeps the
  * pick to a short index scan however large the pool is.
  */
 export async function claimChunks(db: Db, idType: string, chunks: number, pod: string): Promise<{ chunkId: string; ids: string[] }[]> {
@@ -47,17 +47,25 @@ export async function forgetClaimedChunks(db: Db, chunkIds: string[]): Promise<v
   await db`delete from claimed_chunk where chunk_id = any(${chunkIds}::bigint[])`;
 }
 
-/** Puts IDs a pod did not issue back into the pool as one chunk and drops its claims, atomically. */
-export async function returnToPool(sql: Sql, idType: string, ids: string[], chunkIds: string[]): Promise<void> {
+/**
+ * Puts IDs a pod did not issue back into the pool as one chunk and drops its claims, atomically. The chunk
+ * takes `reuseChunkId`, the chunk_id the oldest of these IDs was claimed with (free again: claiming moved it
+ * out of pool_chunk), so they are the next to be claimed rather than the last.
+ */
+export async function returnToPool(sql: Sql, idType: string, ids: string[], chunkIds: string[], reuseChunkId?: string): Promise<void> {
   await sql.begin(async (tx) => {
-    if (ids.length > 0) await tx`insert into pool_chunk (id_type, ids) values (${idType}, ${ids}::text[])`;
+    if (ids.length > 0 && reuseChunkId !== undefined) {
+      await tx`insert into pool_chunk (chunk_id, id_type, ids) overriding system value values (${reuseChunkId}, ${idType}, ${ids}::text[])`;
+    } else if (ids.length > 0) {
+      await tx`insert into pool_chunk (id_type, ids) values (${idType}, ${ids}::text[])`;
+    }
     await forgetClaimedChunks(tx, chunkIds);
   });
 }
 
 export async function countAvailable(db: Db, idType: string): Promise<number> {
   const [row] = await db<{ available: string | null }[]>`
-    select sum(cardinality(ids)) as available from pool_chunk where id_type = ${idType}`;
+    select sum(size) as available from pool_chunk where id_type = ${idType}`;
   return Number(row?.available ?? 0);
 }
 
@@ -66,10 +74,26 @@ export async function readGenerated(db: Db, idType: string): Promise<bigint> {
   return BigInt(row?.generated ?? 0);
 }
 
-/** Whether any pod holds claimed IDs of this type (in a buffer, or left behind by a crash). */
-export async function anyClaimed(db: Db, idType: string): Promise<boolean> {
-  const [row] = await db<{ held: boolean }[]>`select exists (select 1 from claimed_chunk where id_type = ${idType}) as held`;
+/**
+ * Whether a live pod (lease renewed within `leaseSeconds`) holds claimed IDs of this type. Claims of pods
+ * whose lease expired are a crash's waste: they will never be issued, so they do not keep a type alive.
+ */
+export async function heldByLivePods(db: Db, idType: string, leaseSeconds: number): Promise<boolean> {
+  const [row] = await db<{ held: boolean }[]>`
+    select exists (
+      select 1 from claimed_chunk c join pod_lease p on p.pod = c.claimed_by
+      where c.id_type = ${idType} and p.seen_at > now() - make_interval(secs => ${leaseSeconds})
+    ) as held`;
   return row?.held ?? false;
+}
+
+/** IDs of this type held by pods whose lease expired: wasted by crashes, never to be issued. */
+export async function countWasted(db: Db, idType: string, leaseSeconds: number): Promise<number> {
+  const [row] = await db<{ wasted: string | null }[]>`
+    select sum(cardinality(c.ids)) as wasted from claimed_chunk c
+    left join pod_lease p on p.pod = c.claimed_by
+    where c.id_type = ${idType} and (p.pod is null or p.seen_at <= now() - make_interval(secs => ${leaseSeconds}))`;
+  return Number(row?.wasted ?? 0);
 }
 
 /**

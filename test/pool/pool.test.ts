@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createRules } from "../../wasm/index.js";
 import { TypePool } from "../../src/pool/pool";
-import { registerIdType } from "../../src/pool/queries";
+import { renewLease } from "../../src/pool/lease";
+import { claimChunks, countWasted, registerIdType } from "../../src/pool/queries";
 import { testDatabase, testLog, type TestDatabase } from "../support/database";
 
 let db: TestDatabase;
@@ -12,13 +13,20 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-async function poolsFor(idType: string, length: number, pods: number, sizes = { target: 5000, threshold: 2000, bufferSize: 500, lowWater: 150 }) {
+async function poolsFor(idType: string, length: number, pods: number, sizes = { target: 5000, threshold: 2000, bufferSize: 500, lowWater: 150 }, refillWaitMs = 5000) {
   const rules = await createRules({ id_length: length });
   const capacity = await rules.capacity();
   await registerIdType(db.sql, { name: idType, idLength: length, capacity: capacity.count, capacityExact: capacity.exact });
+  // Live pods, as the service's heartbeat would keep them.
+  for (let pod = 0; pod < pods; pod++) await renewLease(db.sql, `pod-${pod}`);
   return Array.from({ length: pods }, (_, pod) =>
-    new TypePool({ sql: db.sql, log: testLog, pod: `pod-${pod}`, idType, rules, capacity, ...sizes, refillWaitMs: 5000 }),
+    new TypePool({ sql: db.sql, log: testLog, pod: `pod-${pod}`, idType, rules, capacity, ...sizes, refillWaitMs }),
   );
+}
+
+async function oldestChunk(idType: string): Promise<string> {
+  const [row] = await db.sql<{ chunk: string }[]>`select min(chunk_id)::text as chunk from pool_chunk where id_type = ${idType}`;
+  return row!.chunk;
 }
 
 describe("TypePool", () => {
@@ -65,5 +73,46 @@ describe("TypePool", () => {
     expect(new Set(issued).size).toBe(465);
     expect((await createRules({ id_length: 4 })).enumerate().sort()).toEqual([...issued].sort());
     for (const pool of pods) expect(await pool.issue()).toEqual({ exhausted: true });
+  }, 60_000);
+
+  test("IDs held by a live pod keep a drained type at 503; once its lease expires they are waste and the type is exhausted", async () => {
+    const [pool] = await poolsFor("tiny_lease", 4, 1, undefined, 300);
+    await pool!.replenish();
+    // A second pod claims one ID and holds it (in its buffer, or it is about to crash).
+    await renewLease(db.sql, "holder");
+    const [held] = await claimChunks(db.sql, "tiny_lease", 1, "holder");
+    expect(held!.ids.length).toBe(1);
+    const issued: string[] = [];
+    for (;;) {
+      const result = await pool!.issue();
+      if (!("id" in result)) {
+        expect(result).toEqual({ behind: true });
+        break;
+      }
+      issued.push(result.id);
+    }
+    expect(issued.length).toBe(464);
+    expect(issued).not.toContain(held!.ids[0]);
+    expect(await countWasted(db.sql, "tiny_lease", 30)).toBe(0);
+    // The holder stops renewing: after the lease its ID is counted as wasted, and the type is spent.
+    await db.sql`update pod_lease set seen_at = now() - interval '31 seconds' where pod = 'holder'`;
+    expect(await countWasted(db.sql, "tiny_lease", 30)).toBe(1);
+    expect(await pool!.issue()).toEqual({ exhausted: true });
+  }, 60_000);
+
+  test("a graceful close returns unissued IDs under the chunk_id they were claimed with, so they go out first", async () => {
+    const [first, second] = await poolsFor("returned", 10, 2, { target: 3000, threshold: 100, bufferSize: 1000, lowWater: 1 });
+    await first!.replenish();
+    const min = await oldestChunk("returned");
+    const taken = await first!.issue();
+    expect("id" in taken).toBe(true);
+    expect(await first!.close()).toBe(999);
+    expect(await oldestChunk("returned")).toBe(min);
+    const next = await second!.issue();
+    const [claimed] = await db.sql<{ ids: string[] }[]>`select ids from claimed_chunk where chunk_id = ${min}::bigint`;
+    const ids = claimed!.ids;
+    expect(ids).toContain((next as { id: string }).id);
+    expect(ids).not.toContain((taken as { id: string }).id);
+    await second!.close();
   }, 60_000);
 });

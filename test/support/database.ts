@@ -1,4 +1,6 @@
-// Test harness: every test file gets its own database, cloned from one migrated template (idgen_template).
+// Test harness: every test file gets its own database, cloned from one migrated template (idgen_template_<hash>,
+// the hash of the migration files' checksums, so that checkouts with different migrations sharing one server,
+// such as worktrees, never rebuild each other's template).
 // The server is DATABASE_URL's when set, else one embedded PostgreSQL started for this test process (a
 // temporary cluster, removed when the process ends).
 import { mkdtempSync } from "node:fs";
@@ -11,7 +13,7 @@ import type { Log } from "../../src/db/log";
 import { migrate, readMigrations } from "../../src/db/migrate";
 
 export const MIGRATIONS_DIR = resolve(import.meta.dir, "../../sql/migrations");
-const TEMPLATE = "idgen_template";
+let TEMPLATE = "idgen_template"; // given its hash suffix in startServer()
 /** Advisory lock on the admin database: exclusive to rebuild the template, shared to clone it. "idgen" 0x000002. */
 const TEMPLATE_LOCK_KEY = "7594308556988350466";
 
@@ -68,6 +70,9 @@ async function startServer(): Promise<Server> {
     adminUrl = embedded.url;
   }
   const admin = connectDatabase({ url: adminUrl, log: testLog, max: 4 });
+  const files = await readMigrations(MIGRATIONS_DIR);
+  const hash = new Bun.CryptoHasher("sha256").update(files.map((file) => `${file.version}:${file.checksum}`).join("\n")).digest("hex");
+  TEMPLATE = `idgen_template_${hash.slice(0, 12)}`;
   await withLock(admin, "exclusive", async (conn) => {
     await dropLeftovers(conn, adminUrl);
     if (!(await templateIsCurrent(conn, adminUrl))) await buildTemplate(conn, adminUrl);
