@@ -1,8 +1,12 @@
-// One named counter as this pod serves it. In `prefetch` mode numbers come from a block held in memory, with
-// the next block taken in the background once a fifth of the current one is used (a double buffer: Leaf takes
-// the next segment at 10 %, Tinyid at 20 %), so /next never waits on the database while a block lasts. In
-// `strict` mode every request takes its numbers from the counter row itself, so each number is larger than
-// every number handed out before it by any pod.
+// One named counter as this pod serves it. In `prefetch` mode numbers come from blocks held in memory, and
+// the next block is taken in the background once a fifth of the last one is used (a double buffer: Leaf
+// takes the next segment at 10 %, Tinyid at 20 %), so /next never waits on the database while blocks last.
+// In `strict` mode every request takes its numbers from the counter row itself, so each number is larger
+// than every number handed out before it by any pod.
+//
+// The pod's numbers are a short list of segments in ascending order (blocks, and what is left of them).
+// /next always takes the lowest number held, so a pod's /next answers increase. /range takes the first
+// segment its count fits in; a block's tail too short for the ranges asked stays for /next.
 import type { Sql } from "postgres";
 import type { Log } from "../db/log";
 import { nextBlockSize, type BlockSizeBounds } from "./block-size";
@@ -21,7 +25,7 @@ export interface CounterOptions extends CounterDefinition {
   block: BlockSizeBounds;
 }
 
-/** Start the next block's take when this fraction of the current block is used. */
+/** Take the next block when this fraction of the last one is used (held numbers fall below the rest). */
 const PREFETCH_AT = 0.2;
 /** A request that finds the buffer empty waits this long for the take in flight, then answers "unavailable". */
 const WAIT_MS = 2000;
@@ -30,6 +34,17 @@ const BACKOFF_FIRST_MS = 50;
 const BACKOFF_MAX_MS = 1000;
 /** A counter found past its maximum is asked again after this long (a restart may have raised the maximum). */
 const EXHAUSTED_RECHECK_MS = 5000;
+/**
+ * Tails kept for /next. Only traffic of /range alone leaves tails unused; past this many the lowest is
+ * skipped (a gap, like the block of a crashed pod), so memory stays bounded.
+ */
+const MAX_SEGMENTS = 8;
+
+interface Segment {
+  /** The next number to hand out. */
+  next: bigint;
+  last: bigint;
+}
 
 export class Counter {
   readonly name: string;
@@ -37,15 +52,17 @@ export class Counter {
   readonly #sql: Sql;
   readonly #log: Log;
   readonly #bounds: BlockSizeBounds;
-  // The current block: #next..#last are still to hand out (empty when #next > #last).
-  #first = 1n;
-  #next = 1n;
-  #last = 0n;
-  #prefetchAt = BIGINT_MAX;
-  #activatedAt = 0;
-  #queued: NumberBlock | null = null;
+  #segments: Segment[] = [];
+  /** Numbers held in #segments (blocks are at most 10^7, so a number is exact). */
+  #held = 0;
+  /** Take the next block when #held falls below this. */
+  #refillBelow = 0;
+  /** Numbers handed out from memory since the last block arrived, and when it arrived: the rate. */
+  #used = 0;
+  #lastTakeAt = 0;
   #taking: Promise<void> | null = null;
   #size: number;
+  #skipped = 0n;
   #exhaustedUntil = 0;
   #failures = 0;
   #retryAt = 0;
@@ -65,26 +82,29 @@ export class Counter {
     if (this.mode === "prefetch") await this.#takeBlock();
   }
 
-  /** Numbers this pod holds and has not handed out (both blocks). */
+  /** Numbers this pod holds and has not handed out. */
   get buffered(): bigint {
-    const current = this.#next <= this.#last ? this.#last - this.#next + 1n : 0n;
-    return current + (this.#queued ? this.#queued.last - this.#queued.first + 1n : 0n);
+    return BigInt(this.#held);
   }
 
+  /** The size of the next block this pod will take. */
   get blockSize(): number {
     return this.#size;
   }
 
   /**
-   * The hot path: the next number from memory, or undefined (empty, strict, or the next number is above
-   * `ceiling`); next() then says why. Never waits; starts the next block's take when due.
+   * The hot path: the lowest number held, or undefined (none held, strict mode, or it is above `ceiling`);
+   * next() then says why. Never waits; starts the next block's take when due.
    */
   takeBuffered(ceiling: bigint): bigint | undefined {
-    if (this.#next > this.#last && !this.#promote()) return undefined;
-    const value = this.#next;
+    const segment = this.#segments[0];
+    if (segment === undefined) return undefined;
+    const value = segment.next;
     if (value > ceiling) return undefined;
-    this.#next = value + 1n;
-    if (value >= this.#prefetchAt) this.#prefetch();
+    if (value === segment.last) this.#segments.shift();
+    else segment.next = value + 1n;
+    this.#used++;
+    if (--this.#held < this.#refillBelow) this.#prefetch();
     return value;
   }
 
@@ -97,7 +117,7 @@ export class Counter {
     for (;;) {
       const value = this.takeBuffered(ceiling);
       if (value !== undefined) return { value };
-      if (this.#next <= this.#last) return { error: "unsafe" }; // numbers held, but above the ceiling
+      if (this.#segments.length > 0) return { error: "unsafe" }; // numbers held, but above the ceiling
       if (this.#closed) return { error: "unavailable" };
       if (performance.now() < this.#exhaustedUntil) return { error: "exhausted" };
       if (performance.now() < this.#retryAt) return { error: "unavailable" };
@@ -106,41 +126,47 @@ export class Counter {
   }
 
   /**
-   * `count` consecutive numbers: from the current block when they fit in it, else straight from the counter
-   * in one statement (never from numbers another pod holds, never split across blocks).
+   * `count` consecutive numbers: from a block held when they fit in one, else straight from the counter in
+   * one statement (never numbers another pod holds, never split across blocks).
    */
   async range(count: number, ceiling: bigint): Promise<RangeResult> {
-    if (this.mode === "prefetch" && this.#next <= this.#last && this.#last - this.#next + 1n >= BigInt(count)) {
-      const first = this.#next;
-      const last = first + BigInt(count - 1);
-      if (last <= ceiling) {
-        this.#next = last + 1n;
-        if (last >= this.#prefetchAt) this.#prefetch();
+    if (this.mode === "prefetch") {
+      for (let index = 0; index < this.#segments.length; index++) {
+        const segment = this.#segments[index]!;
+        const size = Number(segment.last - segment.next) + 1;
+        if (size < count) continue;
+        const first = segment.next;
+        const last = first + BigInt(count - 1);
+        if (last > ceiling) break; // higher segments are higher still
+        if (size === count) this.#segments.splice(index, 1);
+        else segment.next = last + 1n;
+        this.#used += count;
+        this.#held -= count;
+        if (this.#held < this.#refillBelow) this.#prefetch();
         return { first, last };
       }
+      // None fits: this range goes to the counter; make sure a fresh block is on its way for the next ones.
+      this.#prefetch();
     }
     return this.#takeDirect(count, ceiling);
   }
 
   /**
    * Graceful stop: waits for a take in flight, then gives the numbers this pod holds back to the counter if
-   * nobody has taken any since its last block (compare-and-set). Otherwise they are lost: a counter cannot
-   * move back past numbers others hold. Resolves to how many went back and how many were lost.
+   * nobody has taken any since its last block (compare-and-set): the top segment and every segment
+   * contiguous below it. The rest are lost: a counter cannot move back past numbers others hold.
    */
   async close(): Promise<{ returned: bigint; lost: bigint }> {
     this.#closed = true;
     await this.#taking?.catch(() => undefined);
-    const held = this.buffered;
-    const current = this.#next <= this.#last ? { first: this.#next, last: this.#last } : null;
-    const queued = this.#queued;
-    this.#next = 1n;
-    this.#last = 0n;
-    this.#queued = null;
-    if (held === 0n) return { returned: 0n, lost: 0n };
-    // The highest block held must be the counter's last take; the numbers returned are those from the
-    // lowest one contiguous with it.
-    const top = queued ?? current!;
-    const from = queued && current && current.last + 1n === queued.first ? current.first : top.first;
+    const segments = this.#segments;
+    const held = BigInt(this.#held) + this.#skipped;
+    this.#segments = [];
+    this.#held = 0;
+    if (segments.length === 0) return { returned: 0n, lost: held };
+    const top = segments[segments.length - 1]!;
+    let from = top.next;
+    for (let index = segments.length - 2; index >= 0 && segments[index]!.last + 1n === from; index--) from = segments[index]!.next;
     try {
       if (await giveBack(this.#sql, this.name, top.last, from - 1n)) {
         const returned = top.last - from + 1n;
@@ -153,9 +179,8 @@ export class Counter {
   }
 
   async #takeDirect(count: number, ceiling: bigint): Promise<RangeResult> {
-    let block: NumberBlock | null;
     try {
-      block = await takeNumbers(this.#sql, this.name, count, { exact: true, ceiling });
+      const block = await takeNumbers(this.#sql, this.name, count, { exact: true, ceiling });
       if (block) return block;
       const state = await readCounter(this.#sql, this.name);
       if (!state) return { error: "unavailable" };
@@ -168,35 +193,18 @@ export class Counter {
     }
   }
 
-  /** Makes the queued block current; false when there is none. */
-  #promote(): boolean {
-    const block = this.#queued;
-    if (!block) return false;
-    this.#queued = null;
-    this.#activate(block);
-    return true;
-  }
-
-  #activate(block: NumberBlock): void {
-    const size = block.last - block.first + 1n;
-    this.#first = block.first;
-    this.#next = block.first;
-    this.#last = block.last;
-    this.#prefetchAt = block.first + BigInt(Math.floor(Number(size) * PREFETCH_AT));
-    this.#activatedAt = performance.now();
-  }
-
   #prefetch(): void {
-    if (this.#queued || this.#taking || this.#closed || performance.now() < this.#retryAt || performance.now() < this.#exhaustedUntil) return;
-    // Size the next block from the rate at which this one is being used.
-    const used = Number(this.#next - this.#first);
-    this.#size = nextBlockSize(this.#size, used, performance.now() - this.#activatedAt, this.#bounds);
+    if (this.#taking || this.#closed || this.mode === "strict") return;
+    const now = performance.now();
+    if (now < this.#retryAt || now < this.#exhaustedUntil) return;
+    // Size the next block from the rate at which numbers have gone since the last one arrived.
+    this.#size = nextBlockSize(this.#size, this.#used, now - this.#lastTakeAt, this.#bounds);
     void this.#takeBlock().catch(() => undefined);
   }
 
   /** Waits (up to WAIT_MS) for a block: the take in flight, or a new one. False if none came. */
   async #waitForBlock(): Promise<boolean> {
-    if (this.#queued) return true;
+    if (this.#segments.length > 0) return true;
     const taking = this.#taking ?? this.#takeBlock();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), WAIT_MS)));
@@ -207,7 +215,23 @@ export class Counter {
     }
   }
 
-  /** One block take in the background; at most one at a time. */
+  #add(block: NumberBlock): void {
+    const size = Number(block.last - block.first) + 1;
+    this.#segments.push({ next: block.first, last: block.last });
+    this.#held += size;
+    this.#refillBelow = Math.floor(size * (1 - PREFETCH_AT));
+    this.#used = 0;
+    this.#lastTakeAt = performance.now();
+    if (this.#segments.length > MAX_SEGMENTS) {
+      const dropped = this.#segments.shift()!;
+      const lost = Number(dropped.last - dropped.next) + 1;
+      this.#held -= lost;
+      this.#skipped += BigInt(lost);
+      this.#log({ level: "debug", msg: "counter tail skipped (a gap): /range traffic left it unused", counter: this.name, numbers: lost });
+    }
+  }
+
+  /** One block take; at most one at a time. */
   #takeBlock(): Promise<void> {
     if (this.#taking) return this.#taking;
     this.#taking = takeNumbers(this.#sql, this.name, this.#size)
@@ -221,8 +245,7 @@ export class Counter {
           }
           this.#exhaustedUntil = 0;
           // Kept even when closing: close() waits for this take and gives the block back.
-          if (this.#next > this.#last) this.#activate(block);
-          else this.#queued = block;
+          this.#add(block);
         },
         (error: unknown) => {
           if (this.#failures === 0) this.#log({ level: "error", msg: "counter block take failed; serving from memory", counter: this.name, error: String(error) });
