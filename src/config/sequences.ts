@@ -72,10 +72,16 @@ export const sequencesSchema = z
         const key = counter.block_min !== undefined || section.block_min !== undefined ? "block_min" : "block_max";
         ctx.issues.push({ code: "custom", path: counter[key] !== undefined ? at(key) : [key], input: block[key === "block_min" ? "min" : "max"], message: key === "block_min" ? `must be at most block_max (${block.max})` : `must be at least block_min (${block.min})` });
       }
-      counters[name] = { name, start, ...(counter.max !== undefined ? { max: counter.max } : {}), mode: counter.mode ?? "prefetch", block };
+      counters[name] = jsonSafe({ name, start, ...(counter.max !== undefined ? { max: counter.max } : {}), mode: counter.mode ?? "prefetch", block });
     }
     return { counters };
   });
+
+/** JSON.stringify cannot write a bigint: the config (logged whole at start-up) shows start and max as strings. */
+function jsonSafe(counter: CounterConfig): CounterConfig {
+  Object.defineProperty(counter, "toJSON", { value: () => ({ ...counter, start: String(counter.start), ...(counter.max !== undefined ? { max: String(counter.max) } : {}) }) });
+  return counter;
+}
 
 export const SEQUENCES_KEYS = Object.keys(sequencesSchema.in.shape);
 export type SequencesConfig = z.output<typeof sequencesSchema>;
