@@ -9,6 +9,7 @@ import type { Log } from "../../db/log";
 import type { Counter, RangeResult, TakeResult } from "../../sequence/counter";
 import type { Sequences } from "../../sequence/sequences";
 import { sequenceError } from "./errors";
+import { renderRange } from "./render";
 import { nextRoute, rangeRoute, stateRoute } from "./openapi";
 
 export interface SequenceDeps {
@@ -70,18 +71,6 @@ function failure(result: { error: "exhausted" | "unavailable" | "unsafe"; left?:
 
 const renderOne = (value: bigint, asString: boolean) => (asString ? `"${value}"` : value.toString());
 
-/** A JSON array of first..last, as numbers or strings. */
-function renderRange(first: bigint, last: bigint, asString: boolean): string {
-  const count = Number(last - first) + 1;
-  if (last <= SAFE) {
-    const start = Number(first);
-    const values = Array.from({ length: count }, (_, i) => start + i);
-    return asString ? `["${values.join('","')}"]` : `[${values.join(",")}]`;
-  }
-  const values = Array.from({ length: count }, (_, i) => `"${first + BigInt(i)}"`);
-  return `[${values.join(",")}]`;
-}
-
 function internalError(deps: SequenceDeps, c: Context, error: unknown): Response {
   deps.log({ level: "error", msg: "sequence request failed", path: new URL(c.req.url).pathname, error: String(error), stack: (error as Error).stack });
   return sequenceError("internal", "Internal error. It has been logged; retry later or contact the operator.");
@@ -117,7 +106,7 @@ export function mountSequences(app: OpenAPIHono, deps: SequenceDeps): void {
     if (count instanceof Response) return count;
     const result: RangeResult = await counter.range(count, format.asString ? UNLIMITED : SAFE);
     if ("error" in result) return failure(result, counter, count);
-    return new Response(renderRange(result.first, result.last, format.asString), JSON_RESPONSE);
+    return new Response(renderRange(result.first, count, format.asString), JSON_RESPONSE);
   };
 
   const guarded = <T extends unknown[]>(handler: (c: Context, ...rest: T) => Response | Promise<Response>) =>
