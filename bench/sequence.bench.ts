@@ -1,11 +1,13 @@
-// Sequential IDs under wrk: GET /next against a trivial Hono handler measured alongside (same run, rounds
-// interleaved, order rotated each round, ratios taken within a round because the CPU's speed drifts), and
-// GET /range?count=1000 in numbers per second. `npm run bench:sequence` (BENCH_ROUNDS, BENCH_SECONDS,
+// Sequential IDs under wrk: GET /next against a trivial Hono handler measured alongside, and GET
+// /range?count=1000 in numbers per second. Each round runs the trivial handler before and after every variant
+// (T V1 T V2 T V3 T, variants rotated each round), and a variant's ratio is its rate over the mean of the two
+// trivial runs around it: on a shared 2-core machine the speed drifts within seconds, so only neighbours in
+// time compare fairly. Medians over rounds. `npm run bench:sequence` (BENCH_ROUNDS, BENCH_SECONDS,
 // BENCH_CONNECTIONS). Writes bench/results/sequence-latest.md and sequence-<date>.json.
 //
 // The service is a real process (src/main.ts) on a fresh database on DATABASE_URL's server (default: the
 // machine's 127.0.0.1:5432); the trivial server is another process; wrk (Debian package `wrk`) drives both.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { freePort, spawnService, tempFile } from "../test/support/processes";
@@ -79,26 +81,35 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-console.log(`sequence bench: ${ROUNDS} rounds × ${VARIANTS.length} variants × ${SECONDS} s, wrk -t1 -c${CONNECTIONS}`);
+const measured = VARIANTS.slice(1);
+console.log(`sequence bench: ${ROUNDS} rounds × (${measured.length} variants, each between two trivial runs) × ${SECONDS} s, wrk -t1 -c${CONNECTIONS}`);
 for (const variant of VARIANTS) runWrk(variant.url, 2); // warm-up: JIT, blocks grown to the traffic
 const samples: Sample[][] = VARIANTS.map(() => []);
+const ratios: number[][] = VARIANTS.map(() => []);
 for (let round = 0; round < ROUNDS; round++) {
-  for (let k = 0; k < VARIANTS.length; k++) {
-    const index = (k + round) % VARIANTS.length;
+  let before = runWrk(VARIANTS[0]!.url, SECONDS);
+  samples[0]!.push(before);
+  for (let k = 0; k < measured.length; k++) {
+    const index = 1 + ((k + round) % measured.length);
     const sample = runWrk(VARIANTS[index]!.url, SECONDS);
+    const after = runWrk(VARIANTS[0]!.url, SECONDS);
     samples[index]!.push(sample);
-    console.log(`round ${round + 1}: ${VARIANTS[index]!.name}: ${Math.round(sample.requestsPerSecond)} req/s, p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, errors ${sample.errors}`);
+    samples[0]!.push(after);
+    const ratio = sample.requestsPerSecond / ((before.requestsPerSecond + after.requestsPerSecond) / 2);
+    ratios[index]!.push(ratio);
+    console.log(`round ${round + 1}: ${VARIANTS[index]!.name}: ${Math.round(sample.requestsPerSecond)} req/s (trivial around it ${Math.round(before.requestsPerSecond)} / ${Math.round(after.requestsPerSecond)}: ${ratio.toFixed(2)}), p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, errors ${sample.errors}`);
+    before = after;
   }
 }
 
-const trivialSamples = samples[0]!;
 const rows = VARIANTS.map((variant, index) => {
   const mine = samples[index]!;
   return {
     name: variant.name,
     requestsPerSecond: Math.round(median(mine.map((s) => s.requestsPerSecond))),
     numbersPerSecond: Math.round(median(mine.map((s) => s.requestsPerSecond * variant.numbers))),
-    ratioToTrivial: median(mine.map((s, round) => s.requestsPerSecond / trivialSamples[round]!.requestsPerSecond)),
+    ratioToTrivial: index === 0 ? 1 : median(ratios[index]!),
+    ratiosPerRound: index === 0 ? [] : ratios[index]!.map((r) => Number(r.toFixed(3))),
     p50Ms: median(mine.map((s) => s.p50Ms)),
     p99Ms: median(mine.map((s) => s.p99Ms)),
     errors: mine.reduce((sum, s) => sum + s.errors, 0),
@@ -116,20 +127,22 @@ config.remove();
 
 const date = new Date().toISOString();
 const nextRatio = rows[1]!.ratioToTrivial;
-const result = { date, command: "npm run bench:sequence", settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS }, rows, samples: VARIANTS.map((v, i) => ({ name: v.name, samples: samples[i] })), counterAfter: state };
+const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const result = { date, command: "npm run bench:sequence", settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS }, loadAverageAtEnd: load, rows, samples: VARIANTS.map((v, i) => ({ name: v.name, samples: samples[i] })), counterAfter: state };
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(join(ROOT, "bench/results", `sequence-${date.slice(0, 10)}.json`), JSON.stringify(result, null, 2) + "\n");
 const table = rows
-  .map((row) => `| ${row.name} | ${row.requestsPerSecond.toLocaleString("en")} | ${row.numbersPerSecond.toLocaleString("en")} | ${row.ratioToTrivial.toFixed(2)} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} |`)
+  .map((row) => `| ${row.name} | ${row.requestsPerSecond.toLocaleString("en")} | ${row.numbersPerSecond.toLocaleString("en")} | ${row.ratioToTrivial.toFixed(2)} | ${row.ratiosPerRound.map((r) => r.toFixed(2)).join(" ")} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.errors} |`)
   .join("\n");
 const markdown = `# Sequential IDs: benchmark
 
 \`npm run bench:sequence\`, ${date} (${ROUNDS} rounds of ${SECONDS} s per variant, interleaved and rotated; \`wrk -t1 -c${CONNECTIONS}\` over
 loopback; the service is a real process on PostgreSQL (${new URL(serverUrl).host}); medians over rounds, ratios taken within
-each round). The machine has ${navigator.hardwareConcurrency} cores shared by wrk, both servers and PostgreSQL (and, on a shared machine, others).
+each round). The machine has ${navigator.hardwareConcurrency} cores shared by wrk, both servers and PostgreSQL (and, on a shared machine,
+others: load average ${load} at the end of the run).
 
-| variant | req/s | numbers/s | ratio to trivial | p50 ms | p99 ms | errors |
-|---|---|---|---|---|---|---|
+| variant | req/s | numbers/s | ratio to trivial (median) | ratios per round | p50 ms | p99 ms | errors |
+|---|---|---|---|---|---|---|---|
 ${table}
 
 Target: \`/next\` ≥ 0.9 × the trivial handler: **${nextRatio >= 0.9 ? "met" : "missed"}** (${nextRatio.toFixed(2)}).
