@@ -31,7 +31,8 @@ log({ level: "info", msg: "configuration", ...describeConfig(config) });
 for (const warning of config.warnings) log({ level: "warn", msg: warning });
 
 const service = await startService({ config, log }).catch((error) => startupFailure(error instanceof Error ? error.message : String(error)));
-const server = Bun.serve({ port: config.port, fetch: service.app.fetch });
+// routes: the sequential API's hot paths, answered without Hono's routing (src/http/sequence/handlers.ts).
+const server = Bun.serve({ port: config.port, routes: service.routes, fetch: service.app.fetch });
 log({ level: "info", msg: "listening", url: server.url.href, docs: new URL("docs/", server.url).href, validator: new URL("validator/", server.url).href });
 
 let stopping = false;

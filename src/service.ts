@@ -10,6 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded";
 import type { Log } from "./db/log";
 import { migrate } from "./db/migrate";
 import { createApp } from "./http/app";
+import { sequenceHandlers, serverRoutes } from "./http/sequence/handlers";
 import { IdIssuer, type IdTypeRuntime } from "./pool/issuer";
 import { startHeartbeat } from "./pool/lease";
 import { TypePool } from "./pool/pool";
@@ -22,6 +23,8 @@ export const MIGRATIONS_DIR = resolve(import.meta.dir, "../sql/migrations");
 
 export interface Service {
   app: ReturnType<typeof createApp>;
+  /** Paths for Bun.serve's own router, in front of `app` (the sequential API's hot paths; see handlers.ts). */
+  routes: ReturnType<typeof serverRoutes>;
   issuer: IdIssuer;
   sequences: Sequences;
   sql: Sql;
@@ -93,6 +96,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     ready = true;
     return {
       app,
+      routes: serverRoutes(sequenceHandlers({ sequences, log })),
       issuer,
       sequences,
       sql,

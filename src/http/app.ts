@@ -5,7 +5,8 @@ import type { Log } from "../db/log";
 import { mountDocs } from "./docs";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
-import { mountSequences, type SequenceDeps } from "./sequence/routes";
+import { sequenceHandlers, type SequenceDeps } from "./sequence/handlers";
+import { mountSequences } from "./sequence/routes";
 import { mountValidator, type ValidatorOptions } from "./validator/routes";
 
 export interface AppOptions {
@@ -33,7 +34,7 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
   mountValidator(app, opts.validator);
   mountDocs(app, opts.version ?? "0.0.0");
   if (opts.openg2p) mountOpenG2p(app, opts.openg2p);
-  if (opts.sequences) mountSequences(app, opts.sequences);
+  if (opts.sequences) mountSequences(app, sequenceHandlers(opts.sequences), opts.sequences.sequences);
   app.get("/livez", (c) => c.json({ status: "alive" }));
   app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   // Relative, so it also works behind a proxy that serves the app under a prefix.
