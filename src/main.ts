@@ -1,6 +1,7 @@
 // Entry point: reads the configuration, starts the service and serves it on PORT. SIGTERM/SIGINT stop it
 // gracefully: stop accepting, let requests in flight finish, return buffered IDs, exit within 10 s.
 import { ConfigError, describeConfig, loadConfig } from "./config";
+import { guardClosedSocketWrites } from "./db/connection-errors";
 import type { Log, LogEntry } from "./db/log";
 import { startService } from "./service";
 
@@ -26,6 +27,9 @@ const log: Log = (entry) => {
   if (entry.level === "error" || entry.level === "warn") console.error(line);
   else console.log(line);
 };
+
+// postgres.js can throw outside any promise when the database drops mid-write; see connection-errors.ts.
+guardClosedSocketWrites(log);
 
 log({ level: "info", msg: "configuration", ...describeConfig(config) });
 for (const warning of config.warnings) log({ level: "warn", msg: warning });
