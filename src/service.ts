@@ -15,6 +15,7 @@ import { startHeartbeat } from "./pool/lease";
 import { TypePool } from "./pool/pool";
 import { registerIdType } from "./pool/queries";
 import { countCapacity, loadRules } from "./rules";
+import { Sequences } from "./sequence/sequences";
 import { readVersion } from "./version";
 
 export const MIGRATIONS_DIR = resolve(import.meta.dir, "../sql/migrations");
@@ -22,6 +23,7 @@ export const MIGRATIONS_DIR = resolve(import.meta.dir, "../sql/migrations");
 export interface Service {
   app: ReturnType<typeof createApp>;
   issuer: IdIssuer;
+  sequences: Sequences;
   sql: Sql;
   /** Returns buffered IDs to their pools and closes the database. */
   stop(): Promise<void>;
@@ -60,6 +62,8 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     log({ level: "info", msg: "pod lease taken", pod, leaseSeconds: config.idGenerator.podLeaseSeconds });
     const types = await Promise.all(Object.values(config.idGenerator.idTypes).map((type) => startType(type)));
     const issuer = new IdIssuer(types);
+    // Sequential counters: defined from the config (the default one always), each prefetch counter's first block taken.
+    const sequences = await Sequences.start({ sql, log, counters: Object.values(config.sequences.counters) });
     const version = readVersion();
     // Probes must answer within their own timeout even when the database host is unreachable (a connect
     // attempt then takes up to connect_timeout): a second without an answer counts as down.
@@ -78,6 +82,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
         health: async () => (!ready ? "starting" : (await databaseAnswers()) ? "ready" : "database"),
       },
       // Ready: started, and either the database answers or the buffers can still serve.
+      sequences: { sequences, log },
       probes: { ready: async () => ready && ((await databaseAnswers()) || Object.values(issuer.buffered()).some((n) => n > 0)) },
     });
     const interval = config.idGenerator.poolCheckIntervalSeconds * 1000;
@@ -89,6 +94,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     return {
       app,
       issuer,
+      sequences,
       sql,
       async stop() {
         ready = false;
@@ -96,6 +102,9 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
         for (const timer of timers) clearInterval(timer);
         const returned = await issuer.close();
         log({ level: "info", msg: "buffered IDs returned to their pools", returned });
+        // Counter numbers held in memory go back where no other pod has taken numbers since (else they are a gap).
+        const counters = await sequences.close();
+        log({ level: "info", msg: "counter numbers given back", returned: counters.returned, lost: counters.lost });
         await heartbeat?.stop();
         await closeDatabase(sql);
         await embedded?.stop();

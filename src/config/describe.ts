@@ -22,6 +22,7 @@ export function describeConfig(config: Config) {
         Object.values(idGenerator.idTypes).map((type) => [type.name, { ...type.rules, pool: type.pool, buffer: type.buffer }]),
       ),
     },
+    sequences: config.sequences,
     warnings: config.warnings,
   };
 }

@@ -6,7 +6,8 @@ import { ENV_NAMES, parseEnv, type DatabaseConfig, type LogLevel } from "./env";
 import { ConfigError, fromZodIssues, renderValue, type ConfigIssue } from "./errors";
 import { applyOverrides, originOf } from "./overrides";
 import { resolveRules, type FilterRules, type ResolvedRules } from "./rules";
-import { SECTION_KEYS, TYPE_KEYS, fileSchema, type PoolSizes } from "./schema";
+import { READ_SECTIONS, SECTION_KEYS, TYPE_KEYS, fileSchema, type PoolSizes } from "./schema";
+import { COUNTER_KEYS, SEQUENCES_KEYS, type CounterConfig } from "./sequences";
 import { parseYaml } from "./yaml";
 
 export type ConfigSource = { readonly kind: "file"; readonly path: string } | { readonly kind: "defaults" };
@@ -38,6 +39,8 @@ export interface Config {
     /** By type name; a null-prototype object, so a request for type "constructor" finds nothing. */
     readonly idTypes: Readonly<Record<string, IdTypeConfig>>;
   };
+  /** Sequential counters by name (null-prototype); always holds `default`. */
+  readonly sequences: { readonly counters: Readonly<Record<string, CounterConfig>> };
 }
 
 export interface LoadOptions {
@@ -88,8 +91,8 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     const resolved = rules.idTypes[name]!;
     idTypes[name] = { name, idLength: resolved.id_length, rules: resolved, ...sizes };
   }
-  const ignored = Object.keys(parsed.data).filter((key) => key !== "id_generator");
-  const warnings = [...settings.warnings, ...(ignored.length ? [`top-level keys ignored (only id_generator is read): ${ignored.join(", ")}`] : [])];
+  const ignored = Object.keys(parsed.data).filter((key) => !READ_SECTIONS.includes(key));
+  const warnings = [...settings.warnings, ...(ignored.length ? [`top-level keys ignored (only ${READ_SECTIONS.join(" and ")} are read): ${ignored.join(", ")}`] : [])];
   return deepFreeze({
     source,
     overrides: [...overridden.origins.values()],
@@ -98,6 +101,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     logLevel: settings.logLevel,
     database: settings.database,
     idGenerator: { ...section, filterRules: rules.filterRules, idTypes },
+    sequences: parsed.data.sequences,
   });
 }
 
@@ -105,6 +109,8 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
 function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 1 && path[0] === "id_generator") return SECTION_KEYS;
   if (path.length === 3 && path[1] === "id_types") return TYPE_KEYS;
+  if (path.length === 1 && path[0] === "sequences") return SEQUENCES_KEYS;
+  if (path.length === 3 && path[0] === "sequences" && path[1] === "counters") return COUNTER_KEYS;
   return [];
 }
 

@@ -5,6 +5,7 @@ import type { Log } from "../db/log";
 import { mountDocs } from "./docs";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
+import { mountSequences, type SequenceDeps } from "./sequence/routes";
 import { mountValidator, type ValidatorOptions } from "./validator/routes";
 
 export interface AppOptions {
@@ -13,6 +14,8 @@ export interface AppOptions {
   openg2p?: OpenG2pDeps;
   /** Process alive (liveness) and ready to serve (readiness), for the orchestrator's probes. */
   probes?: { ready: () => Promise<boolean> };
+  /** The sequential API (/next, /range, /counters/...); its errors are its own JSON, not the envelope. */
+  sequences?: SequenceDeps;
   log?: Log;
   version?: string;
 }
@@ -30,6 +33,7 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
   mountValidator(app, opts.validator);
   mountDocs(app, opts.version ?? "0.0.0");
   if (opts.openg2p) mountOpenG2p(app, opts.openg2p);
+  if (opts.sequences) mountSequences(app, opts.sequences);
   app.get("/livez", (c) => c.json({ status: "alive" }));
   app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   // Relative, so it also works behind a proxy that serves the app under a prefix.
