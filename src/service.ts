@@ -10,6 +10,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded";
 import type { Log } from "./db/log";
 import { migrate } from "./db/migrate";
 import { createApp } from "./http/app";
+import { isLevelled } from "./log";
+import { readDatabaseGauges, ServiceMetrics } from "./metrics/service-metrics";
 import { IdIssuer, type IdTypeRuntime } from "./pool/issuer";
 import { startHeartbeat } from "./pool/lease";
 import { TypePool } from "./pool/pool";
@@ -32,14 +34,19 @@ export interface ServiceOptions {
   log: Log;
   /** This pod's name in claims and leases; defaults to host name, process id and a random suffix. */
   pod?: string;
+  /** Request ids, /metrics and the pools' observers; default on. Off only to measure what they cost (bench/). */
+  observe?: boolean;
 }
+
+/** Connections per pod: the claim path holds one for one short statement; refills, leases and scrapes the rest. */
+const DB_POOL_MAX = 10;
 
 // The random suffix matters: in a container the pid is often 1 and a restarted container keeps its host name,
 // so without it a new process would renew the lease of its crashed predecessor and keep that one's leftover
 // claims looking alive (a type could then never be declared exhausted).
 const defaultPodName = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 
-export async function startService({ config, log, pod = defaultPodName() }: ServiceOptions): Promise<Service> {
+export async function startService({ config, log, pod = defaultPodName(), observe = true }: ServiceOptions): Promise<Service> {
   let embedded: EmbeddedPostgres | undefined;
   let url: string;
   if (config.database.embedded) {
@@ -48,7 +55,10 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
   } else {
     url = config.database.url;
   }
-  const sql = connectDatabase({ url, log });
+  const applicationName = `idgen/${pod}`;
+  const sql = connectDatabase({ url, log, max: DB_POOL_MAX, applicationName });
+  let running: IdIssuer | undefined; // for the metrics' buffer gauges, once the types are up
+  const metrics = observe ? newMetrics() : undefined;
   let ready = false;
   const timers: ReturnType<typeof setInterval>[] = [];
   const stopping = new AbortController();
@@ -60,6 +70,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     log({ level: "info", msg: "pod lease taken", pod, leaseSeconds: config.idGenerator.podLeaseSeconds });
     const types = await Promise.all(Object.values(config.idGenerator.idTypes).map((type) => startType(type)));
     const issuer = new IdIssuer(types);
+    running = issuer;
     const version = readVersion();
     // Probes must answer within their own timeout even when the database host is unreachable (a connect
     // attempt then takes up to connect_timeout): a second without an answer counts as down.
@@ -79,6 +90,10 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
       },
       // Ready: started, and either the database answers or the buffers can still serve.
       probes: { ready: async () => ready && ((await databaseAnswers()) || Object.values(issuer.buffered()).some((n) => n > 0)) },
+      ...(metrics && {
+        observe: { record: (route, method, status, seconds) => metrics.request(route, method, status, seconds), log: isLevelled(log) ? log : undefined },
+        metrics: { expose: () => metrics.expose() },
+      }),
     });
     const interval = config.idGenerator.poolCheckIntervalSeconds * 1000;
     for (const type of types) {
@@ -110,6 +125,18 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     throw error;
   }
 
+  function newMetrics(): ServiceMetrics {
+    const types = Object.values(config.idGenerator.idTypes).map((type) => ({
+      name: type.name, poolTarget: type.pool.target, poolMinThreshold: type.pool.minThreshold, bufferSize: type.buffer.size,
+    }));
+    return new ServiceMetrics({
+      version: readVersion().service_version,
+      dbPoolMax: DB_POOL_MAX,
+      buffered: () => running?.buffered() ?? {},
+      readDatabase: () => readDatabaseGauges(sql, applicationName),
+    }, types);
+  }
+
   async function startType(type: Config["idGenerator"]["idTypes"][string]): Promise<IdTypeRuntime> {
     const rules = await loadRules(type.rules);
     // Small spaces are counted exactly by createRules. Larger ones are counted (or estimated) in the
@@ -120,7 +147,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     const pool = new TypePool({
       sql, log, pod, idType: type.name, rules, capacity,
       target: type.pool.target, threshold: type.pool.minThreshold, bufferSize: type.buffer.size, lowWater: type.buffer.lowWater,
-      leaseSeconds: config.idGenerator.podLeaseSeconds,
+      leaseSeconds: config.idGenerator.podLeaseSeconds, observer: metrics?.poolObserver(type.name),
     });
     if (!known) {
       void countCapacity(type.rules, stopping.signal).then(async (counted) => {
