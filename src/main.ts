@@ -2,9 +2,8 @@
 // gracefully: stop accepting, let requests in flight finish, return buffered IDs, exit within 10 s.
 import { ConfigError, describeConfig, loadConfig } from "./config";
 import { createLogger, redactText } from "./log";
-import { startService } from "./service";
+import { startService, STOP_DEADLINE_MS } from "./service";
 
-const STOP_DEADLINE_MS = 10_000;
 
 function startupFailure(message: string): never {
   console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "start-up failed", error: redactText(message) }));

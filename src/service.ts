@@ -20,6 +20,8 @@ import { countCapacity, loadRules } from "./rules";
 import { readVersion } from "./version";
 
 export const MIGRATIONS_DIR = resolve(import.meta.dir, "../sql/migrations");
+/** A graceful stop (SIGTERM) exits within this; deploy/'s terminationGracePeriodSeconds is checked against it. */
+export const STOP_DEADLINE_MS = 10_000;
 
 export interface Service {
   app: ReturnType<typeof createApp>;
