@@ -60,22 +60,24 @@ try {
   }
   await probe.end();
 
-  const run = (url: string) => {
-    const result = Bun.spawnSync([wrk, "-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", post, url], { stdout: "pipe", stderr: "pipe" });
-    const text = result.stdout.toString();
+  // Asynchronous on purpose: the services under test run on this process's event loop.
+  const run = async (url: string) => {
+    const child = Bun.spawn([wrk, "-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", post, url], { stdout: "pipe", stderr: "pipe" });
+    const text = await new Response(child.stdout).text();
+    await child.exited;
     const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
     const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(text);
     const p99ms = p99 ? Number(p99[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[p99[2]!]! : NaN;
     return { rate, non2xx, p99ms };
   };
-  const rounds: Record<string, ReturnType<typeof run>>[] = [];
-  run(urls.observed!); // warm-up, both code paths
-  run(urls.bare!);
+  const rounds: Record<string, Awaited<ReturnType<typeof run>>>[] = [];
+  await run(urls.observed!); // warm-up, both code paths
+  await run(urls.bare!);
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ["observed", "bare", "trivial"] : ["bare", "observed", "trivial"];
-    const results: Record<string, ReturnType<typeof run>> = {};
-    for (const name of order) results[name] = run(urls[name]!);
+    const results: Record<string, Awaited<ReturnType<typeof run>>> = {};
+    for (const name of order) results[name] = await run(urls[name]!);
     rounds.push(results);
     console.log(`round ${round + 1}: ${order.map((name) => `${name} ${Math.round(results[name]!.rate)} req/s (p99 ${results[name]!.p99ms} ms, non-2xx ${results[name]!.non2xx})`).join(", ")}`);
   }
