@@ -14,14 +14,23 @@ FROM oven/bun:${BUN_VERSION} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY wasm/package.json wasm/package.json
+COPY src/db/postgres-fix.mjs src/db/postgres-fix.mjs
 # Bun reads package-lock.json as its lockfile; --frozen-lockfile refuses to resolve anything it does not pin.
-RUN bun install --production --frozen-lockfile --omit optional --ignore-scripts
+# Install scripts are off (no dependency runs code at build time); the package's own postinstall, the
+# postgres.js fix (src/db/postgres-fix.mjs), runs explicitly, with bun (the image has no node), and the build
+# fails if it did not apply.
+RUN bun install --production --frozen-lockfile --omit optional --ignore-scripts \
+ && bun src/db/postgres-fix.mjs | tee /tmp/postgres-fix.log \
+ && ! grep -q "not fixed" /tmp/postgres-fix.log
 
 FROM oven/bun:${BUN_VERSION} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY wasm/package.json wasm/package.json
-RUN bun install --frozen-lockfile --omit optional --ignore-scripts
+# The npm package `bun` (a dev dependency, so that `npm install` brings Bun on a laptop) would shadow the
+# image's own bun in `bun run`; with install scripts off it is a stub that refuses to run: removed.
+RUN bun install --frozen-lockfile --omit optional --ignore-scripts \
+ && rm -f node_modules/.bin/bun node_modules/.bin/bunx
 COPY wasm/ wasm/
 RUN bun run build
 

@@ -38,11 +38,14 @@ export function observeRequests({ record, log }: ObserveOptions): MiddlewareHand
     const incoming = c.req.header(REQUEST_ID_HEADER);
     const requestId = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     requestIds.set(c.req.raw, requestId);
-    // Set before the handler runs, the header goes into the response it builds (c.json and friends); setting
-    // it afterwards would copy the finished Response on every request.
-    c.header(REQUEST_ID_HEADER, requestId);
     await next();
-    if (!c.res.headers.has(REQUEST_ID_HEADER)) c.header(REQUEST_ID_HEADER, requestId);
+    // The handler's Response has mutable headers (built with c.json and friends): set in place. A Response
+    // with immutable headers is copied by c.header(), the slow path, taken only then.
+    try {
+      c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    } catch {
+      c.header(REQUEST_ID_HEADER, requestId);
+    }
     const seconds = (performance.now() - started) / 1000;
     const route = routeLabel(c);
     record?.(route, c.req.method, c.res.status, seconds);

@@ -88,6 +88,9 @@ describe("Dockerfile", () => {
       expect(stages.indexOf(from!)).toBeLessThan(stages.indexOf(copy.stage));
       for (const source of sources) expect(["/app/node_modules", `/app/wasm/${built}`]).toContain(source);
     }
+    // The npm `bun` stub would shadow the image's bun inside `bun run` (its install script is off): removed.
+    const buildInstall = instructions.find((i) => i.stage === "build" && i.op === "RUN" && i.args.includes("bun install"))!;
+    if ("bun" in pkg.devDependencies) expect(buildInstall.args).toContain("rm -f node_modules/.bin/bun");
     // The build stage runs the package's build script, which writes that file.
     expect(instructions.some((i) => i.stage === "build" && i.op === "RUN" && i.args === "bun run build")).toBe(true);
     expect(pkg.scripts.build).toBe("bun run --cwd wasm build");
@@ -95,6 +98,12 @@ describe("Dockerfile", () => {
     const install = instructions.find((i) => i.stage === "deps" && i.op === "RUN")!;
     expect(install.args).toContain("--production");
     expect(install.args).toContain("--frozen-lockfile");
+    // Install scripts are off, so the package's own postinstall must be run by hand, with bun (no node).
+    const postinstall = (pkg.scripts as Record<string, string>).postinstall;
+    if (postinstall) {
+      expect(postinstall).toMatch(/^node /);
+      expect(install.args).toContain(postinstall.replace(/^node /, "bun "));
+    }
   });
 
   test("runs as a non-root user, starts with `npm run serve`'s command, and checks /livez with bun", async () => {
