@@ -1,14 +1,12 @@
 // Entry point: reads the configuration, starts the service and serves it on PORT. SIGTERM/SIGINT stop it
 // gracefully: stop accepting, let requests in flight finish, return buffered IDs, exit within 10 s.
 import { ConfigError, describeConfig, loadConfig } from "./config";
-import type { Log, LogEntry } from "./db/log";
-import { startService } from "./service";
+import { createLogger, redactText } from "./log";
+import { startService, STOP_DEADLINE_MS } from "./service";
 
-const LEVELS: LogEntry["level"][] = ["debug", "info", "warn", "error"];
-const STOP_DEADLINE_MS = 10_000;
 
 function startupFailure(message: string): never {
-  console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "start-up failed", error: message }));
+  console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "start-up failed", error: redactText(message) }));
   process.exit(1);
 }
 
@@ -19,13 +17,7 @@ try {
   if (error instanceof ConfigError) startupFailure(error.message);
   throw error;
 }
-const minimum = LEVELS.indexOf(config.logLevel);
-const log: Log = (entry) => {
-  if (LEVELS.indexOf(entry.level) < minimum) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), ...entry }, (_, value) => (typeof value === "bigint" ? value.toString() : value));
-  if (entry.level === "error" || entry.level === "warn") console.error(line);
-  else console.log(line);
-};
+const log = createLogger({ level: config.logLevel });
 
 log({ level: "info", msg: "configuration", ...describeConfig(config) });
 for (const warning of config.warnings) log({ level: "warn", msg: warning });

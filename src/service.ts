@@ -10,6 +10,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded";
 import type { Log } from "./db/log";
 import { migrate } from "./db/migrate";
 import { createApp } from "./http/app";
+import { isLevelled } from "./log";
+import { readDatabaseGauges, ServiceMetrics } from "./metrics/service-metrics";
 import { IdIssuer, type IdTypeRuntime } from "./pool/issuer";
 import { startHeartbeat } from "./pool/lease";
 import { TypePool } from "./pool/pool";
@@ -19,6 +21,8 @@ import { Sequences } from "./sequence/sequences";
 import { readVersion } from "./version";
 
 export const MIGRATIONS_DIR = resolve(import.meta.dir, "../sql/migrations");
+/** A graceful stop (SIGTERM) exits within this; deploy/'s terminationGracePeriodSeconds is checked against it. */
+export const STOP_DEADLINE_MS = 10_000;
 
 export interface Service {
   app: ReturnType<typeof createApp>;
@@ -34,14 +38,19 @@ export interface ServiceOptions {
   log: Log;
   /** This pod's name in claims and leases; defaults to host name, process id and a random suffix. */
   pod?: string;
+  /** Request ids, /metrics and the pools' observers; default on. Off only to measure what they cost (bench/). */
+  observe?: boolean;
 }
+
+/** Connections per pod: the claim path holds one for one short statement; refills, leases and scrapes the rest. */
+const DB_POOL_MAX = 10;
 
 // The random suffix matters: in a container the pid is often 1 and a restarted container keeps its host name,
 // so without it a new process would renew the lease of its crashed predecessor and keep that one's leftover
 // claims looking alive (a type could then never be declared exhausted).
 const defaultPodName = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 
-export async function startService({ config, log, pod = defaultPodName() }: ServiceOptions): Promise<Service> {
+export async function startService({ config, log, pod = defaultPodName(), observe = true }: ServiceOptions): Promise<Service> {
   let embedded: EmbeddedPostgres | undefined;
   let url: string;
   if (config.database.embedded) {
@@ -50,7 +59,10 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
   } else {
     url = config.database.url;
   }
-  const sql = connectDatabase({ url, log });
+  const applicationName = `idgen/${pod}`;
+  const sql = connectDatabase({ url, log, max: DB_POOL_MAX, applicationName });
+  let running: IdIssuer | undefined; // for the metrics' buffer gauges, once the types are up
+  const metrics = observe ? newMetrics() : undefined;
   let ready = false;
   const timers: ReturnType<typeof setInterval>[] = [];
   const stopping = new AbortController();
@@ -64,6 +76,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     const issuer = new IdIssuer(types);
     // Sequential counters: defined from the config (the default one always), each prefetch counter's first block taken.
     const sequences = await Sequences.start({ sql, log, counters: Object.values(config.sequences.counters) });
+    running = issuer;
     const version = readVersion();
     // Probes must answer within their own timeout even when the database host is unreachable (a connect
     // attempt then takes up to connect_timeout): a second without an answer counts as down.
@@ -84,6 +97,10 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
       // Ready: started, and either the database answers or the buffers can still serve.
       sequences: { sequences, log },
       probes: { ready: async () => ready && ((await databaseAnswers()) || Object.values(issuer.buffered()).some((n) => n > 0)) },
+      ...(metrics && {
+        observe: { record: (route, method, status, seconds) => metrics.request(route, method, status, seconds), log: isLevelled(log) ? log : undefined },
+        metrics: { expose: () => metrics.expose() },
+      }),
     });
     const interval = config.idGenerator.poolCheckIntervalSeconds * 1000;
     for (const type of types) {
@@ -119,6 +136,18 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     throw error;
   }
 
+  function newMetrics(): ServiceMetrics {
+    const types = Object.values(config.idGenerator.idTypes).map((type) => ({
+      name: type.name, poolTarget: type.pool.target, poolMinThreshold: type.pool.minThreshold, bufferSize: type.buffer.size,
+    }));
+    return new ServiceMetrics({
+      version: readVersion().service_version,
+      dbPoolMax: DB_POOL_MAX,
+      buffered: () => running?.buffered() ?? {},
+      readDatabase: () => readDatabaseGauges(sql, applicationName),
+    }, types);
+  }
+
   async function startType(type: Config["idGenerator"]["idTypes"][string]): Promise<IdTypeRuntime> {
     const rules = await loadRules(type.rules);
     // Small spaces are counted exactly by createRules. Larger ones are counted (or estimated) in the
@@ -129,7 +158,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     const pool = new TypePool({
       sql, log, pod, idType: type.name, rules, capacity,
       target: type.pool.target, threshold: type.pool.minThreshold, bufferSize: type.buffer.size, lowWater: type.buffer.lowWater,
-      leaseSeconds: config.idGenerator.podLeaseSeconds,
+      leaseSeconds: config.idGenerator.podLeaseSeconds, observer: metrics?.poolObserver(type.name),
     });
     if (!known) {
       void countCapacity(type.rules, stopping.signal).then(async (counted) => {

@@ -2,7 +2,9 @@
 // app.request() or serve it on a port of their choosing. Every error leaves in the OpenG2P envelope.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Log } from "../db/log";
+import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry";
 import { mountDocs } from "./docs";
+import { observeRequests, requestIdOf, type ObserveOptions } from "./observe";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
 import { mountSequences, type SequenceDeps } from "./sequence/routes";
@@ -18,6 +20,10 @@ export interface AppOptions {
   sequences?: SequenceDeps;
   log?: Log;
   version?: string;
+  /** Request ids, request metrics and the access log (src/http/observe.ts); absent: none of them. */
+  observe?: ObserveOptions;
+  /** GET /metrics: the Prometheus exposition; absent: no such route. */
+  metrics?: { expose: () => Promise<string> };
 }
 
 export function createApp(opts: AppOptions = {}): OpenAPIHono {
@@ -30,12 +36,15 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
       return errorResponse(c, "invalidParameter", detail);
     },
   });
+  if (opts.observe) app.use("*", observeRequests(opts.observe));
   mountValidator(app, opts.validator);
   mountDocs(app, opts.version ?? "0.0.0");
   if (opts.openg2p) mountOpenG2p(app, opts.openg2p);
   if (opts.sequences) mountSequences(app, opts.sequences);
   app.get("/livez", (c) => c.json({ status: "alive" }));
   app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
+  const metrics = opts.metrics;
+  if (metrics) app.get("/metrics", async (c) => c.body(await metrics.expose(), 200, { "Content-Type": EXPOSITION_CONTENT_TYPE }));
   // Relative, so it also works behind a proxy that serves the app under a prefix.
   app.get("/", (c) => c.redirect("validator/", 302));
 
@@ -46,7 +55,7 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     return errorResponse(c, "noRoute", path);
   });
   app.onError((error, c) => {
-    log({ level: "error", msg: "request failed", method: c.req.method, path: new URL(c.req.url).pathname, error: String(error), stack: error.stack });
+    log({ level: "error", msg: "request failed", requestId: requestIdOf(c), method: c.req.method, path: new URL(c.req.url).pathname, error: String(error), stack: error.stack });
     return errorResponse(c, "internal");
   });
   return app;

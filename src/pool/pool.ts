@@ -27,6 +27,15 @@ export interface TypePoolOptions {
   refillWaitMs?: number;
   /** Pods not seen for this long are gone (see lease.ts); defaults to LEASE_SECONDS. */
   leaseSeconds?: number;
+  /** Told of issues, claims and refills (the service's metrics); optional, and never throws into the pool. */
+  observer?: PoolObserver;
+}
+
+/** What a pool reports as it works, for metrics. Durations in seconds; `failed` when the database threw. */
+export interface PoolObserver {
+  issued(): void;
+  claimed(ids: number, seconds: number, failed: boolean): void;
+  refilled(ids: number, seconds: number, failed: boolean): void;
 }
 
 export type IssueResult = { id: string } | { exhausted: true } | { behind: true };
@@ -134,11 +143,16 @@ export class TypePool {
 
   /** Starts a refill of the database pool unless one is running on this pod; resolves to IDs added. */
   replenish(): Promise<number> {
-    const { sql, idType, rules, target, capacity, log } = this.#options;
+    const { sql, idType, rules, target, capacity, log, observer } = this.#options;
+    const started = performance.now();
     this.#replenishing ??= replenishPool(sql, { idType, rules, target, chunkSize: this.sizes.chunkSize, capacity })
       .then((added) => {
         if (added > 0) log({ level: "info", msg: "pool replenished", idType, added });
+        observer?.refilled(added, (performance.now() - started) / 1000, false);
         return added;
+      }, (error: unknown) => {
+        observer?.refilled(0, (performance.now() - started) / 1000, true);
+        throw error;
       })
       .finally(() => {
         this.#replenishing = null;
@@ -176,6 +190,7 @@ export class TypePool {
   }
 
   #issued(id: string): IssueResult {
+    this.#options.observer?.issued();
     const head = this.#segments[0];
     if (head && --head.left === 0) {
       this.#segments.shift();
@@ -190,13 +205,18 @@ export class TypePool {
   }
 
   async #claim(count: number): Promise<string[]> {
-    const { sql, idType, pod, threshold } = this.#options;
-    const chunks = await claimChunks(sql, idType, Math.max(1, Math.ceil(count / this.sizes.chunkSize)), pod);
+    const { sql, idType, pod, threshold, observer } = this.#options;
+    const started = performance.now();
+    const chunks = await claimChunks(sql, idType, Math.max(1, Math.ceil(count / this.sizes.chunkSize)), pod).catch((error: unknown) => {
+      observer?.claimed(0, (performance.now() - started) / 1000, true);
+      throw error;
+    });
     const ids: string[] = [];
     for (const chunk of chunks) {
       this.#segments.push({ chunkId: chunk.chunkId, left: chunk.ids.length });
       for (const id of chunk.ids) ids.push(id);
     }
+    observer?.claimed(ids.length, (performance.now() - started) / 1000, false);
     // Ahead of demand: a claim that finds the pool low starts a refill without waiting for the periodic check.
     void countAvailable(sql, idType)
       .then((available) => (available < threshold ? this.replenish() : 0))
