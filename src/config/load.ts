@@ -2,6 +2,7 @@
 // variables, then the file at CONFIG_PATH (or the built-in defaults.yaml), then the defaults in the schemas.
 import { readFileSync } from "node:fs";
 import DEFAULTS_YAML from "./defaults.yaml" with { type: "text" };
+import { ACCOUNTABILITY_ENV_NAMES, parseAccountability, type AccountabilityConfig } from "./accountability";
 import { ENV_NAMES, parseEnv, type DatabaseConfig, type LogLevel } from "./env";
 import { ConfigError, fromZodIssues, renderValue, type ConfigIssue } from "./errors";
 import { applyOverrides, originOf } from "./overrides";
@@ -38,6 +39,8 @@ export interface Config {
     /** By type name; a null-prototype object, so a request for type "constructor" finds nothing. */
     readonly idTypes: Readonly<Record<string, IdTypeConfig>>;
   };
+  /** API keys, audit, body limit, rate limits, idempotency retention (accountability.ts). */
+  readonly accountability: AccountabilityConfig;
 }
 
 export interface LoadOptions {
@@ -68,7 +71,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     throw new ConfigError([...fromEnv.issues, { key: sourceKey, reason: `file${where} is not valid YAML: ${(error as Error).message}` }]);
   }
 
-  const overridden = applyOverrides(document, env, ENV_NAMES);
+  const overridden = applyOverrides(document, env, [...ENV_NAMES, ...ACCOUNTABILITY_ENV_NAMES]);
   const parsed = fileSchema.safeParse(overridden.document ?? {});
   const fileIssues = parsed.success ? [] : fromZodIssues(parsed.error.issues, overridden.document, { knownKeysAt });
   const rules = resolveRules(overridden.document);
@@ -78,8 +81,10 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     const top = issue.key === "" ? { key: sourceKey, reason: `the file's top level ${issue.reason}` } : {};
     return { ...issue, ...top, ...(from ? { from } : {}) };
   });
-  const issues = [...fromEnv.issues, ...overridden.issues, ...documentIssues];
-  if (issues.length > 0 || !fromEnv.settings || !parsed.success || !rules.filterRules) throw new ConfigError(issues);
+  const typeNames = parsed.success ? Object.keys(parsed.data.id_generator.idTypes) : [];
+  const accountability = parseAccountability(overridden.document, env, typeNames);
+  const issues = [...fromEnv.issues, ...overridden.issues, ...documentIssues, ...accountability.issues];
+  if (issues.length > 0 || !fromEnv.settings || !parsed.success || !rules.filterRules || !accountability.settings) throw new ConfigError(issues);
 
   const settings = fromEnv.settings;
   const section = parsed.data.id_generator;
@@ -88,7 +93,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     const resolved = rules.idTypes[name]!;
     idTypes[name] = { name, idLength: resolved.id_length, rules: resolved, ...sizes };
   }
-  const ignored = Object.keys(parsed.data).filter((key) => key !== "id_generator");
+  const ignored = Object.keys(parsed.data).filter((key) => !["id_generator", "keys", "accountability"].includes(key));
   const warnings = [...settings.warnings, ...(ignored.length ? [`top-level keys ignored (only id_generator is read): ${ignored.join(", ")}`] : [])];
   return deepFreeze({
     source,
@@ -98,6 +103,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     logLevel: settings.logLevel,
     database: settings.database,
     idGenerator: { ...section, filterRules: rules.filterRules, idTypes },
+    accountability: accountability.settings,
   });
 }
 

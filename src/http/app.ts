@@ -1,7 +1,12 @@
 // Builds the HTTP application: every route the service answers, with no socket attached, so tests can call
 // app.request() or serve it on a port of their choosing. Every error leaves in the OpenG2P envelope.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { bodyLimit } from "hono/body-limit";
+import type { KeyRing } from "../auth/keys";
+import type { RateLimiter } from "../auth/rate-limit";
 import type { Log } from "../db/log";
+import { accountability } from "./auth";
 import { mountDocs } from "./docs";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
@@ -15,6 +20,8 @@ export interface AppOptions {
   probes?: { ready: () => Promise<boolean> };
   log?: Log;
   version?: string;
+  /** API keys and per-key rate limits (none: the service runs open), and the request body limit (default 64 KiB). */
+  access?: { keys?: KeyRing; limiter?: RateLimiter; maxBodyBytes?: number };
 }
 
 export function createApp(opts: AppOptions = {}): OpenAPIHono {
@@ -27,6 +34,10 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
       return errorResponse(c, "invalidParameter", detail);
     },
   });
+  // Accountability (issue 5): request ids, keys and limits for requireScope, and one body limit for every route.
+  const maxBodyBytes = opts.access?.maxBodyBytes ?? 65_536;
+  app.use("*", accountability(opts.access?.keys, opts.access?.limiter));
+  app.use("*", bodyLimit({ maxSize: maxBodyBytes, onError: (c) => errorResponse(c, "bodyTooLarge", String(maxBodyBytes)) }));
   mountValidator(app, opts.validator);
   mountDocs(app, opts.version ?? "0.0.0");
   if (opts.openg2p) mountOpenG2p(app, opts.openg2p);
@@ -42,6 +53,8 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     return errorResponse(c, "noRoute", path);
   });
   app.onError((error, c) => {
+    // A client's mistake caught by a validator (a malformed JSON body): 422 in the envelope, not a 500.
+    if (error instanceof HTTPException && error.status < 500) return errorResponse(c, "invalidParameter", error.message || "malformed request");
     log({ level: "error", msg: "request failed", method: c.req.method, path: new URL(c.req.url).pathname, error: String(error), stack: error.stack });
     return errorResponse(c, "internal");
   });

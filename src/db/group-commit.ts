@@ -1,0 +1,72 @@
+// Group commit: many callers each hand in a few rows, one statement writes all the rows queued meanwhile,
+// and each caller's promise settles only when the statement holding its rows has committed (or failed).
+// No timer and no added latency: the first rows are written at once, and whatever arrives while that write
+// is in flight forms the next batch, so batches grow with load and the writes per second stay bounded.
+
+export interface GroupCommitOptions<Row> {
+  /** Writes the rows in one statement (one transaction); throws if they did not commit. */
+  write: (rows: Row[]) => Promise<void>;
+  /** Rows per statement at most; a caller's rows are never split across statements. Default 20,000. */
+  maxRows?: number;
+}
+
+interface Pending<Row> {
+  rows: Row[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommit<Row> {
+  readonly #write: (rows: Row[]) => Promise<void>;
+  readonly #maxRows: number;
+  #queue: Pending<Row>[] = [];
+  #writing: Promise<void> | null = null;
+  /** Statements run and rows written so far, for logs and tests. */
+  readonly stats = { statements: 0, rows: 0, failures: 0 };
+
+  constructor({ write, maxRows = 20_000 }: GroupCommitOptions<Row>) {
+    this.#write = write;
+    this.#maxRows = maxRows;
+  }
+
+  /** Resolves once `rows` have committed; rejects with the write's error if their statement failed. */
+  add(rows: Row[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ rows, resolve, reject });
+      if (!this.#writing) this.#writing = this.#drain();
+    });
+  }
+
+  /** Resolves when everything queued so far has been written (or has failed). */
+  async flushed(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  // One statement at a time: while it runs, new rows queue up and go together in the next one.
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch: Pending<Row>[] = [];
+        let count = 0;
+        while (this.#queue.length > 0 && (batch.length === 0 || count + this.#queue[0]!.rows.length <= this.#maxRows)) {
+          const next = this.#queue.shift()!;
+          batch.push(next);
+          count += next.rows.length;
+        }
+        const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((pending) => pending.rows);
+        try {
+          await this.#write(rows);
+          this.stats.statements++;
+          this.stats.rows += rows.length;
+          for (const pending of batch) pending.resolve();
+        } catch (error) {
+          this.stats.failures++;
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      this.#writing = null;
+    }
+  }
+}
