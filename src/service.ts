@@ -114,6 +114,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
         for (const timer of timers) clearInterval(timer);
         const returned = await issuer.close();
         await audit?.flushed();
+        if (audit) log({ level: "info", msg: "audit records written", ...audit.stats });
         log({ level: "info", msg: "buffered IDs returned to their pools", returned });
         await heartbeat?.stop();
         await closeDatabase(sql);
