@@ -63,7 +63,8 @@ export function parseAccountability(
   typeNames: readonly string[],
 ): { settings?: AccountabilityConfig; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
-  const root = document !== null && typeof document === "object" ? document : {};
+  // A file that is not a mapping is reported once, by the id_generator schema.
+  const root = document !== null && typeof document === "object" && !Array.isArray(document) ? document : {};
   const parsed = accountabilityFileSchema.safeParse(root);
   if (!parsed.success) {
     // Nothing under `keys` is quoted back: a key's value holds its secret.
