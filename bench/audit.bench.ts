@@ -1,7 +1,7 @@
 // Issuance with audit on versus off, beside a trivial Hono handler, in one run: `npm run bench:audit`.
 //
-// Starts three processes: the service with audit on, the service with audit off (IDGEN_AUDIT=off), each on
-// its own fresh database on DATABASE_URL's server (default the machine's 127.0.0.1:5432), both open (no
+// Starts four processes: the service with audit on (4 group-commit writers, the default), with audit on and
+// one writer (IDGEN_AUDIT_WRITERS=1), and with audit off (IDGEN_AUDIT=off), each on its own fresh database on DATABASE_URL's server (default the machine's 127.0.0.1:5432), both open (no
 // keys), and bench/lib/trivial-server.ts. Then runs interleaved rounds (trivial, off, on, rotating the order
 // each round) of `wrk -t1 -cC -dDs` POSTing to /v1/idgenerator/farmer/id, and reports medians and per-round
 // ratios. Afterwards it checks the audit: issued_id holds exactly one row per 200 answered by the audited
@@ -38,7 +38,7 @@ const luaPath = join(ROOT, ".data", `bench-audit-${process.pid}.lua`);
 writeFileSync(luaPath, 'wrk.method = "POST"\n');
 
 const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
-const databases = [`idgen_bench_audit_on_${process.pid}`, `idgen_bench_audit_off_${process.pid}`];
+const databases = [`idgen_bench_audit_on_${process.pid}`, `idgen_bench_audit_off_${process.pid}`, `idgen_bench_audit_one_${process.pid}`];
 for (const name of databases) await admin`create database ${admin(name)}`;
 const urlOf = (name: string) => Object.assign(new URL(serverUrl), { pathname: `/${name}` }).href;
 
@@ -88,13 +88,15 @@ try {
   const trivial = await start("trivial", {}, join(ROOT, "bench/lib/trivial-server.ts"));
   const on = await start("audit-on", { CONFIG_PATH: configPath, DATABASE_URL: urlOf(databases[0]!) });
   const off = await start("audit-off", { CONFIG_PATH: configPath, DATABASE_URL: urlOf(databases[1]!), IDGEN_AUDIT: "off" });
+  const oneWriter = await start("audit-on-1-writer", { CONFIG_PATH: configPath, DATABASE_URL: urlOf(databases[2]!), IDGEN_AUDIT_WRITERS: "1" });
   const targets: Record<string, string> = {
     trivial: `${trivial.url}/`,
     "audit off": `${off.url}/v1/idgenerator/farmer/id`,
     "audit on": `${on.url}/v1/idgenerator/farmer/id`,
+    "audit on, 1 writer": `${oneWriter.url}/v1/idgenerator/farmer/id`,
   };
   // Warm-up: pools filled (the first refill), JIT warm, connections open.
-  for (const [name, db] of [["on", databases[0]!], ["off", databases[1]!]] as const) {
+  for (const [name, db] of [["on", databases[0]!], ["off", databases[1]!], ["one writer", databases[2]!]] as const) {
     const sql = postgres(urlOf(db), { max: 1, onnotice: () => undefined });
     for (let waited = 0; ; waited += 200) {
       const [row] = await sql<{ n: number }[]>`select coalesce(sum(size), 0)::int as n from pool_chunk`.catch(() => [{ n: 0 }]);
@@ -137,10 +139,11 @@ try {
     non2xx: byVariant(variant).reduce((sum, sample) => sum + sample.non2xx, 0),
   }));
   const onVsOff = Number(ratioTo("audit on", "audit off").toFixed(3));
+  const writersGain = Number(ratioTo("audit on", "audit on, 1 writer").toFixed(3));
   const date = new Date().toISOString();
   const results = {
     date, command: "npm run bench:audit", settings: { ROUNDS, SECONDS, CONNECTIONS, wrk: "-t1" },
-    summary, onVsOff, groupCommit: { statements: written.statements, rows: written.rows, failures: written.failures, rowsPerStatement: Number(((written.rows as number) / (written.statements as number)).toFixed(1)) },
+    summary, onVsOff, writersGain, groupCommit: { statements: written.statements, rows: written.rows, failures: written.failures, rowsPerStatement: Number(((written.rows as number) / (written.statements as number)).toFixed(1)) },
     auditRows: audit, samples,
   };
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
@@ -154,7 +157,7 @@ try {
     "|---|---|---|---|---|---|",
     ...summary.map((row) => `| ${row.variant} | ${row.rpsMedian} | ${row.ratioToTrivial} | ${row.p50msMedian} | ${row.p99msMedian} | ${row.non2xx} |`),
     "",
-    `Audit on / audit off (per-round median): **${onVsOff}**.`,
+    `Audit on / audit off (per-round median): **${onVsOff}**. Audit on with 4 writers / with 1 writer: **${writersGain}**.`,
     `Group commit: ${written.rows} rows in ${written.statements} statements (${results.groupCommit.rowsPerStatement} rows per INSERT), ${written.failures} failed; issued_id holds ${audit!.rows} rows, ${audit!.distinct_ids} distinct.`,
     "",
   ].join("\n");

@@ -78,7 +78,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     if (keys.open) log({ level: "warn", msg: "NO API KEYS CONFIGURED: the service is OPEN, anyone who can reach it may issue and look up IDs. Set IDGEN_API_KEYS or the config file's keys section." });
     else log({ level: "info", msg: "API keys required", keys: keys.names });
     if (!accountability.audit) log({ level: "warn", msg: "audit is OFF (IDGEN_AUDIT=off): issued IDs are not recorded and lookups cannot tell who took them" });
-    const audit = accountability.audit ? createAuditLog(sql) : null;
+    const audit = accountability.audit ? createAuditLog(sql, accountability.auditWriters) : null;
     const cleanup = () => void deleteExpiredKeys(sql)
       .then((deleted) => deleted > 0 && log({ level: "info", msg: "expired idempotency keys deleted", deleted }))
       .catch((error) => log({ level: "warn", msg: "idempotency key cleanup failed; retried in an hour", error: String(error) }));

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { fromZodIssues, renderValue, type ConfigIssue } from "./errors";
 
 export const ACCOUNTABILITY_ENV_NAMES = [
-  "IDGEN_API_KEYS", "IDGEN_AUDIT", "IDGEN_MAX_BODY_BYTES", "IDGEN_RATE_LIMIT", "IDGEN_IDEMPOTENCY_RETENTION_HOURS",
+  "IDGEN_API_KEYS", "IDGEN_AUDIT", "IDGEN_AUDIT_WRITERS", "IDGEN_MAX_BODY_BYTES", "IDGEN_RATE_LIMIT", "IDGEN_IDEMPOTENCY_RETENTION_HOURS",
 ] as const;
 
 export interface ApiKeyConfig {
@@ -24,6 +24,8 @@ export interface ApiKeyConfig {
 export interface AccountabilityConfig {
   readonly keys: readonly ApiKeyConfig[];
   readonly audit: boolean;
+  /** Audit INSERTs in flight at once (group commit writers). */
+  readonly auditWriters: number;
   readonly maxBodyBytes: number;
   readonly idempotencyRetentionHours: number;
   readonly defaultRateLimit: { readonly perSecond: number; readonly burst: number } | null;
@@ -45,11 +47,12 @@ export const accountabilityFileSchema = z.object({
   accountability: z
     .strictObject({
       audit: z.boolean().default(true),
+      audit_writers: z.int().min(1).max(8).default(4),
       max_body_bytes: z.int().min(1024).max(64 * 1024 * 1024).default(65_536),
       idempotency_retention_hours: z.number().min(24).max(24 * 365).default(24),
       default_rate_limit: rateLimitSchema.optional(),
     })
-    .default({ audit: true, max_body_bytes: 65_536, idempotency_retention_hours: 24 }),
+    .default({ audit: true, audit_writers: 4, max_body_bytes: 65_536, idempotency_retention_hours: 24 }),
 });
 
 const hex = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
@@ -81,6 +84,12 @@ export function parseAccountability(
     if (/^(on|true|1)$/i.test(auditText)) audit = true;
     else if (/^(off|false|0)$/i.test(auditText)) audit = false;
     else issues.push({ key: "IDGEN_AUDIT", reason: "must be on or off", value: renderValue(auditText) });
+  }
+  let auditWriters = parsed.success ? parsed.data.accountability.audit_writers : 4;
+  const writersText = value("IDGEN_AUDIT_WRITERS");
+  if (writersText !== undefined) {
+    if (/^[1-8]$/.test(writersText)) auditWriters = Number(writersText);
+    else issues.push({ key: "IDGEN_AUDIT_WRITERS", reason: "must be a whole number from 1 to 8", value: renderValue(writersText) });
   }
   let maxBodyBytes = parsed.success ? parsed.data.accountability.max_body_bytes : 65_536;
   const bodyText = value("IDGEN_MAX_BODY_BYTES");
@@ -130,5 +139,5 @@ export function parseAccountability(
     digests.add(key.sha256);
   }
   if (issues.length > 0) return { issues };
-  return { settings: { keys, audit, maxBodyBytes, idempotencyRetentionHours: retention, defaultRateLimit }, issues: [] };
+  return { settings: { keys, audit, auditWriters, maxBodyBytes, idempotencyRetentionHours: retention, defaultRateLimit }, issues: [] };
 }

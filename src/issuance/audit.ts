@@ -21,8 +21,9 @@ export async function insertIssued(sql: Sql, rows: IssuedRecord[]): Promise<void
                          ${rows.map((row) => row.issuedTo)}::text[], ${rows.map((row) => row.requestId)}::text[])`;
 }
 
-export function createAuditLog(sql: Sql): GroupCommit<IssuedRecord> {
-  return new GroupCommit<IssuedRecord>({ write: (rows) => insertIssued(sql, rows) });
+/** `writers`: INSERTs in flight at once (accountability.audit_writers; each holds a connection while it runs). */
+export function createAuditLog(sql: Sql, writers = 4): GroupCommit<IssuedRecord> {
+  return new GroupCommit<IssuedRecord>({ write: (rows) => insertIssued(sql, rows), writers });
 }
 
 export interface LookupAnswer {

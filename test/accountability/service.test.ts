@@ -78,11 +78,12 @@ describe("GroupCommit on a real database", () => {
     expect(committedWhenResolved).toEqual(Array(300).fill(true));
     expect(group.stats.rows).toBe(300);
     expect(group.stats.statements).toBeLessThan(20);
-    expect(group.stats.statements).toBeGreaterThanOrEqual(2); // the first write goes alone, at once
+    expect(group.stats.statements).toBeGreaterThanOrEqual(2); // the first writes go alone, at once
   });
 
   test("a failed statement rejects exactly its waiters; the next batch goes on", async () => {
-    const group = new GroupCommit<IssuedRecord>({ write: (rows) => insertIssued(db.sql, rows) });
+    // One writer, so that the batches are known: the first record alone, then the next two together.
+    const group = new GroupCommit<IssuedRecord>({ write: (rows) => insertIssued(db.sql, rows), writers: 1 });
     const record = (id: string) => ({ idType: "farmer", id, issuedTo: "anonymous", requestId: "r" });
     const first = group.add([record("200000000001")]); // goes alone
     // These queue behind it and share one statement, which fails on the duplicate.
@@ -93,6 +94,27 @@ describe("GroupCommit on a real database", () => {
     const rows = await db.sql<{ id: string }[]>`select id from issued_id where id like '2000000000%' order by id`;
     expect(rows.map((row) => row.id)).toEqual(["200000000001", "200000000003"]);
     expect(group.stats.failures).toBe(1);
+  });
+
+  test("with several writers, no more statements run at once than allowed, and every waiter settles", async () => {
+    let running = 0;
+    let most = 0;
+    const group = new GroupCommit<IssuedRecord>({
+      writers: 3,
+      write: async (rows) => {
+        most = Math.max(most, ++running);
+        try {
+          await insertIssued(db.sql, rows);
+        } finally {
+          running--;
+        }
+      },
+    });
+    await Promise.all(Array.from({ length: 200 }, (_, n) => group.add([{ idType: "farmer", id: String(300_000_000_000 + n), issuedTo: "a", requestId: "r" }])));
+    await group.flushed();
+    expect(most).toBe(3);
+    const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from issued_id where id like '3000000%'`;
+    expect(row!.n).toBe(200);
   });
 });
 
