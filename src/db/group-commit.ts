@@ -32,11 +32,22 @@ export class GroupCommit<Row> {
   #idle: (() => void)[] = [];
   /** Statements run and rows written so far, for logs and tests. */
   readonly stats = { statements: 0, rows: 0, failures: 0 };
+  /** After a failed statement, `accepting` is false for a backoff (50 ms doubling to 1 s, reset by a success). */
+  #failuresInARow = 0;
+  #retryAt = 0;
 
   constructor({ write, maxRows = 20_000, writers = 4 }: GroupCommitOptions<Row>) {
     this.#write = write;
     this.#maxRows = maxRows;
     this.#writers = writers;
+  }
+
+  /**
+   * False for a short while after a failed statement: callers should then refuse work that needs a record
+   * (a database outage would otherwise cost one batch of records, and what they stand for, per request).
+   */
+  get accepting(): boolean {
+    return performance.now() >= this.#retryAt;
   }
 
   /** Resolves once `rows` have committed; rejects with the write's error if their statement failed. */
@@ -73,9 +84,11 @@ export class GroupCommit<Row> {
           await this.#write(rows);
           this.stats.statements++;
           this.stats.rows += rows.length;
+          this.#failuresInARow = 0;
           for (const pending of batch) pending.resolve();
         } catch (error) {
           this.stats.failures++;
+          this.#retryAt = performance.now() + Math.min(1000, 50 * 2 ** this.#failuresInARow++);
           for (const pending of batch) pending.reject(error);
         }
       }

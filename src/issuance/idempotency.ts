@@ -30,6 +30,19 @@ export interface IdempotencyOptions {
   staleSeconds?: number;
   /** How long a duplicate waits for the first request's response before answering "in progress". */
   waitMs?: number;
+  /** Each statement's limit: a database that does not answer makes runIdempotent throw, not hang. */
+  statementTimeoutMs?: number;
+}
+
+/** `work`, or a rejection after `ms` (the statement goes on; its result is then ignored). */
+export async function bounded<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer from the database within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export const fingerprintOf = (...parts: string[]) => createHash("sha256").update(parts.join("\n")).digest("hex");
@@ -50,26 +63,27 @@ export async function runIdempotent(
   onStoreFailed: (error: unknown) => void = () => undefined,
 ): Promise<IdempotentOutcome> {
   const deadline = performance.now() + (options.waitMs ?? 15_000);
+  const limit = options.statementTimeoutMs ?? 5000;
   for (;;) {
-    const owner = await claimKey(sql, scope, options);
+    const owner = await bounded(claimKey(sql, scope, options), limit);
     if (owner !== null) {
       let response: StoredResponse;
       try {
         response = await work();
       } catch (error) {
-        await releaseKey(sql, scope, owner).catch(() => undefined);
+        await bounded(releaseKey(sql, scope, owner), limit).catch(() => undefined);
         throw error;
       }
       if (response.status >= 200 && response.status < 300) {
         // The IDs are issued (and audited) by now: they leave even if keeping the reply fails, and a retry
         // then waits for the pending row to go stale and gets new IDs (logged by the caller).
-        await completeKey(sql, scope, owner, response).catch(onStoreFailed);
+        await bounded(completeKey(sql, scope, owner, response), limit).catch(onStoreFailed);
       } else {
-        await releaseKey(sql, scope, owner).catch(() => undefined);
+        await bounded(releaseKey(sql, scope, owner), limit).catch(() => undefined);
       }
       return { response, replayed: false };
     }
-    const row = await readKey(sql, scope);
+    const row = await bounded(readKey(sql, scope), limit);
     if (row === undefined) continue; // released or expired between the two statements: try to claim it again
     if (row.fingerprint !== scope.fingerprint) return { mismatch: true };
     if (row.state === "done") return { response: { status: row.status!, body: JSON.parse(row.response!) }, replayed: true };

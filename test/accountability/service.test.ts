@@ -96,6 +96,20 @@ describe("GroupCommit on a real database", () => {
     expect(group.stats.failures).toBe(1);
   });
 
+  test("after a failed write it stops accepting for a backoff, then accepts again", async () => {
+    const group = new GroupCommit<IssuedRecord>({ write: (rows) => insertIssued(db.sql, rows), writers: 1 });
+    const record = (id: string) => ({ idType: "farmer", id, issuedTo: "anonymous", requestId: "r" });
+    expect(group.accepting).toBe(true);
+    await group.add([record("400000000001")]);
+    const failed = await group.add([record("400000000001")]).then(() => false, () => true);
+    expect(failed).toBe(true);
+    expect(group.accepting).toBe(false);
+    await Bun.sleep(1100);
+    expect(group.accepting).toBe(true);
+    await group.add([record("400000000002")]);
+    expect(group.accepting).toBe(true);
+  });
+
   test("with several writers, no more statements run at once than allowed, and every waiter settles", async () => {
     let running = 0;
     let most = 0;
@@ -136,12 +150,14 @@ describe("audit on the request path", () => {
     expect(single.status).toBe(503);
     expect(single.body.errors[0]!.errorCode).toBe("IDG-020");
     expect(single.body.response).toBeNull();
+    await Bun.sleep(1100); // past the refusal that follows a failed write (below)
     const batch = await post(service, "/farmer/ids", { count: 5 });
     expect([batch.status, batch.body.errors[0]!.errorCode]).toEqual([503, "IDG-020"]);
     expect(JSON.stringify([single, batch])).not.toContain("audit disk full"); // no SQL or database text leaks
     const failures = logged.filter((entry) => entry.msg === "audit write failed; IDs withheld and wasted");
     expect(failures.map((entry) => entry.wasted)).toEqual([1, 5]);
     await db.sql`drop trigger refuse_audit on issued_id`;
+    await Bun.sleep(1100);
     const after = await post(service, "/farmer/id");
     expect(after.status).toBe(200);
     // The withheld IDs are never handed out later: they are neither returned to the pool nor in a buffer.

@@ -1,6 +1,6 @@
 // The OpenG2P response envelope and its error codes: every response of /v1/idgenerator, errors included,
 // has this shape (api-contract.md §1). Codes IDG-001..006 are OpenG2P's; IDG-007..010 are ours,
-// IDG-011..020 those of accountability (keys, rate limits, idempotency, batches, audit).
+// IDG-011..022 those of accountability (keys, rate limits, idempotency, batches, audit).
 import type { Context } from "hono";
 
 export interface EnvelopeError {
@@ -34,6 +34,7 @@ export const API_ERRORS = {
   idempotencyInProgress: { status: 409, code: "IDG-018", message: () => "A request with this Idempotency-Key is still being processed. Retry the same request shortly to get its response." },
   badIdempotencyKey: { status: 400, code: "IDG-019", message: () => "Idempotency-Key must be 1 to 255 visible ASCII characters." },
   auditFailed: { status: 503, code: "IDG-020", message: (type: string) => `Could not record the issuance of '${type}' IDs (database unavailable); nothing was issued. Retry shortly.` },
+  idempotencyUnavailable: { status: 503, code: "IDG-022", message: () => "Could not check the Idempotency-Key (database unavailable); nothing was issued. Retry shortly with the same key." },
   batchShort: { status: 409, code: "IDG-021", message: (detail: string) => `Not enough IDs left for this batch: ${detail}. Ask for fewer.` },
 } as const;
 

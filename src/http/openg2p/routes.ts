@@ -2,6 +2,7 @@
 // (which also make /openapi.json), and the envelope on every answer, errors included.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { lookupId } from "../../issuance/audit";
+import { bounded } from "../../issuance/idempotency";
 import type { IdIssuer } from "../../pool/issuer";
 import { requireScope } from "../auth";
 import { envelope, errorResponse } from "./envelope";
@@ -107,6 +108,7 @@ const lookupRoute = createRoute({
     ...ACCOUNTABILITY_ERRORS,
     404: errorContent("IDG-003: the type is not configured"),
     422: errorContent("IDG-007: malformed type name or ID"),
+    503: errorContent("IDG-006: the database does not answer"),
   },
 });
 
@@ -199,7 +201,9 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps): void {
     const { id_type, id } = c.req.valid("param");
     if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
     if (!deps.issuance) return errorResponse(c, "database");
-    return c.json(envelope(await lookupId(deps.issuance.sql, id_type, id)), 200);
+    const answer = await bounded(lookupId(deps.issuance.sql, id_type, id), 5000).catch(() => null);
+    if (!answer) return errorResponse(c, "database");
+    return c.json(envelope(answer), 200);
   });
 
   app.openapi(validateRoute, (c) => {
