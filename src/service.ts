@@ -9,9 +9,13 @@ import { closeDatabase, connectDatabase } from "./db/connect";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded";
 import type { Log } from "./db/log";
 import { migrate } from "./db/migrate";
+import { KeyRing } from "./auth/keys";
+import { RateLimiter } from "./auth/rate-limit";
 import { createApp } from "./http/app";
 import { isLevelled } from "./log";
 import { readDatabaseGauges, ServiceMetrics } from "./metrics/service-metrics";
+import { createAuditLog } from "./issuance/audit";
+import { deleteExpiredKeys } from "./issuance/idempotency";
 import { IdIssuer, type IdTypeRuntime } from "./pool/issuer";
 import { startHeartbeat } from "./pool/lease";
 import { TypePool } from "./pool/pool";
@@ -85,12 +89,26 @@ export async function startService({ config, log, pod = defaultPodName(), observ
       const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref?.());
       return Promise.race([query, timeout]);
     };
+    // Accountability (issue 5): keys, audit by group commit, idempotency replies and their hourly cleanup.
+    const { accountability } = config;
+    const keys = new KeyRing(accountability.keys.map((key) => ({ ...key, digest: Buffer.from(key.sha256, "hex") })));
+    if (keys.open) log({ level: "warn", msg: "NO API KEYS CONFIGURED: the service is OPEN, anyone who can reach it may issue and look up IDs. Set IDGEN_API_KEYS or the config file's keys section." });
+    else log({ level: "info", msg: "API keys required", keys: keys.names });
+    if (!accountability.audit) log({ level: "warn", msg: "audit is OFF (IDGEN_AUDIT=off): issued IDs are not recorded and lookups cannot tell who took them" });
+    const audit = accountability.audit ? createAuditLog(sql, accountability.auditWriters) : null;
+    const cleanup = () => void deleteExpiredKeys(sql)
+      .then((deleted) => deleted > 0 && log({ level: "info", msg: "expired idempotency keys deleted", deleted }))
+      .catch((error) => log({ level: "warn", msg: "idempotency key cleanup failed; retried in an hour", error: String(error) }));
+    cleanup();
+    timers.push(setInterval(cleanup, 3600_000));
     const app = createApp({
       log,
       version: version.service_version,
+      access: { keys, limiter: new RateLimiter(), maxBodyBytes: accountability.maxBodyBytes },
       openg2p: {
         issuer,
         version,
+        issuance: { sql, audit, idempotencyRetentionHours: accountability.idempotencyRetentionHours, log },
         filterRules: { ...config.idGenerator.filterRules },
         health: async () => (!ready ? "starting" : (await databaseAnswers()) ? "ready" : "database"),
       },
@@ -118,6 +136,8 @@ export async function startService({ config, log, pod = defaultPodName(), observ
         stopping.abort();
         for (const timer of timers) clearInterval(timer);
         const returned = await issuer.close();
+        await audit?.flushed();
+        if (audit) log({ level: "info", msg: "audit records written", ...audit.stats });
         log({ level: "info", msg: "buffered IDs returned to their pools", returned });
         // Counter numbers held in memory go back where no other pod has taken numbers since (else they are a gap).
         const counters = await sequences.close();

@@ -49,3 +49,22 @@ test("a chunk gets an identity chunk_id and a claim moves it whole", async () =>
   const [claimed] = await db.sql`select ids, claimed_by from claimed_chunk`;
   expect(claimed).toMatchObject({ ids: ["1111111111", "2222222222"], claimed_by: "pod-a" });
 });
+
+// Accountability (004): an ID is audited as issued at most once; idempotency rows are pending or done.
+test("issued_id rejects an ID recorded twice, and an unknown type", async () => {
+  await db.sql`insert into issued_id (id_type, id, issued_to, request_id) values ('farmer_id', '5555555555', 'alice', 'r1')`;
+  await expect(db.sql`insert into issued_id (id_type, id, issued_to, request_id) values ('farmer_id', '5555555555', 'bob', 'r2')`).rejects.toMatchObject({
+    code: "23505",
+    constraint_name: "issued_id_pkey",
+  });
+  await expect(db.sql`insert into issued_id (id_type, id, issued_to, request_id) values ('nobody', '1', 'a', 'r')`).rejects.toMatchObject({ code: "23503" });
+});
+
+test("idempotency_key: one row per caller, type and key; state is pending or done", async () => {
+  const row = (state: string) => db.sql`
+    insert into idempotency_key (caller, id_type, key, fingerprint, owner, state, expires_at)
+    values ('alice', 'farmer_id', 'k', 'f', 'o', ${state}, now() + interval '1 day')`;
+  await expect(row("lost")).rejects.toMatchObject({ code: "23514" });
+  await row("pending");
+  await expect(row("done")).rejects.toMatchObject({ code: "23505" });
+});
