@@ -14,10 +14,12 @@ export interface RefillSettings {
   batch: number;
   claimSizes: number[];
   log: (message: string) => void;
+  /** Quick mode: the path before this work and the shipped one only. */
+  onlyBeforeAndShipped?: boolean;
 }
 
 type Schema = "001" | "001-nofk" | "005";
-const VARIANTS: { name: string; schema: Schema; path: InsertPath; note: string }[] = [
+const ALL_VARIANTS: { name: string; schema: Schema; path: InsertPath; note: string }[] = [
   { name: "before: 001 schema, unnest unsorted", schema: "001", path: unnestRandom, note: "the insert path and schema before this work" },
   { name: "001 schema, unnest sorted", schema: "001", path: unnestSorted, note: "key order only" },
   { name: "001 without FK, unnest sorted", schema: "001-nofk", path: unnestSorted, note: "key order, no foreign key" },
@@ -30,7 +32,8 @@ const VARIANTS: { name: string; schema: Schema; path: InsertPath; note: string }
 
 const only = (schema: Schema) => (file: string) => schema === "005" || /^00[12]_/.test(file);
 
-export async function runRefillBench({ rounds, batch, claimSizes, log }: RefillSettings) {
+export async function runRefillBench({ rounds, batch, claimSizes, log, onlyBeforeAndShipped = false }: RefillSettings) {
+  const VARIANTS = onlyBeforeAndShipped ? ALL_VARIANTS.filter((v, i) => i === 0 || v.name.startsWith("shipped")) : ALL_VARIANTS;
   const rules = await createRules({ id_length: 10 });
   const databases: BenchDatabase[] = [];
   const samples = new Map<string, number[]>(VARIANTS.map((variant) => [variant.name, []]));
@@ -101,7 +104,9 @@ async function measureClaims(db: BenchDatabase, sizes: number[], log: (message: 
   for (const size of sizes) {
     const chunks = Math.max(1, Math.round(size / 1000));
     const rates: number[] = [];
-    for (let i = 0; i < 20; i++) {
+    const [pool] = await db.sql<{ available: number }[]>`select coalesce(sum(size), 0)::int as available from pool_chunk`;
+    const claims = Math.min(20, Math.floor(pool!.available / size / 2));
+    for (let i = 0; i < claims; i++) {
       const t0 = performance.now();
       const claimed = await claimChunks(db.sql, "bench", chunks, "bench-pod");
       const ids = claimed.reduce((sum, chunk) => sum + chunk.ids.length, 0);

@@ -19,7 +19,7 @@ export interface BenchDatabase {
 let created = 0;
 
 /** A new database migrated with the files whose names pass `only` (default: all of them). */
-export async function benchDatabase(label: string, { only = (_file: string) => true, max = 4 } = {}): Promise<BenchDatabase> {
+export async function benchDatabase(label: string, { only = (_file: string): boolean => true, max = 4 } = {}): Promise<BenchDatabase> {
   const admin = postgres(SERVER_URL, { max: 1, onnotice: () => undefined });
   const name = `idgen_bench_${label}_${process.pid}_${++created}`.replace(/[^a-z0-9_]/g, "_");
   try {

@@ -32,7 +32,7 @@ test("pool_id rejects an ID registered twice for one type", async () => {
 test("pool_id's key is (id_type, id) under collation C, with no per-row foreign key", async () => {
   const columns = await db.sql<{ column_name: string; collation_name: string }[]>`
     select column_name, collation_name from information_schema.columns where table_name = 'pool_id' order by column_name`;
-  expect(columns).toEqual([
+  expect([...columns]).toEqual([
     { column_name: "id", collation_name: "C" },
     { column_name: "id_type", collation_name: "C" },
   ]);
