@@ -275,9 +275,13 @@ async function preIssue(db: BenchDatabase, count: number) {
     await pipeline(Readable.from([Buffer.from(bytes)]), writable);
     done += bytes.length / 11;
   }
+  // Without its primary key while loading, then the key built once by sorting: minutes faster than 5M index
+  // inserts, and the same index in the end.
+  await db.sql`alter table pool_id drop constraint pool_id_pkey`;
   const [row] = await db.sql<{ n: number }[]>`
-    with fresh as (insert into pool_id (id_type, id) select distinct ${TYPE}, id from staging order by 2 on conflict do nothing returning 1)
+    with fresh as (insert into pool_id (id_type, id) select distinct ${TYPE}, id from staging returning 1)
     select count(*)::int as n from fresh`;
+  await db.sql`alter table pool_id add primary key (id_type, id)`;
   await db.sql`update id_type set generated = ${row!.n} where name = ${TYPE}`;
   await db.sql`drop table staging`;
   await db.sql`vacuum analyze pool_id`;

@@ -16,7 +16,10 @@ let serverUrl: string;
 beforeAll(async () => {
   serverUrl = process.env.DATABASE_URL ?? "";
   if (!serverUrl) {
-    embedded = await startEmbeddedPostgres({ log: testLog, dataDir: join(dir, "pg"), port: 0, database: "postgres", ephemeral: true });
+    // Its own temporary folder as the data directory (as test/support/database.ts does): the server runs as
+    // user postgres, which may not enter a folder inside another private one.
+    const dataDir = mkdtempSync(join(tmpdir(), "idgen-harness-pg-"));
+    embedded = await startEmbeddedPostgres({ log: testLog, dataDir, port: 0, database: "postgres", ephemeral: true });
     serverUrl = embedded.url;
   }
 }, 60_000);
