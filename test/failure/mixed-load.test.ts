@@ -48,21 +48,22 @@ interface Outcome {
 
 async function call(url: string, op: Operation, n: number, rules: Awaited<ReturnType<typeof createRules>>, out: Outcome): Promise<number> {
   let res: Response;
+  const signal = AbortSignal.timeout(20_000); // a hang is a failure with a name, not a test timeout
   switch (op) {
     case "issue":
-      res = await fetch(`${url}/v1/idgenerator/farmer/id`, { method: "POST" });
+      res = await fetch(`${url}/v1/idgenerator/farmer/id`, { method: "POST", signal });
       break;
     case "batch":
-      res = await fetch(`${url}/v1/idgenerator/farmer/ids`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 1 + (n % MAX_BATCH) }) });
+      res = await fetch(`${url}/v1/idgenerator/farmer/ids`, { method: "POST", signal, headers: { "content-type": "application/json" }, body: JSON.stringify({ count: 1 + (n % MAX_BATCH) }) });
       break;
     case "validate":
-      res = await fetch(`${url}/v1/idgenerator/farmer/id/validate/${rules.generate(1)[0]}`);
+      res = await fetch(`${url}/v1/idgenerator/farmer/id/validate/${rules.generate(1)[0]}`, { signal });
       break;
     case "next":
-      res = await fetch(`${url}/next`);
+      res = await fetch(`${url}/next`, { signal });
       break;
     case "range":
-      res = await fetch(`${url}/range?count=${1 + (n % 100)}`);
+      res = await fetch(`${url}/range?count=${1 + (n % 100)}`, { signal });
       break;
   }
   const key = `${op} ${res.status}`;
@@ -98,7 +99,7 @@ describe("three pods, mixed load, kill -9 and SIGTERM mid-load", () => {
       let inFlightAtKill = 0;
       let stoppedWithInFlight = 0;
       const cutOffOnStopped: string[] = [];
-      const total = 12_000; // requests in all
+      const total = 6_000; // requests in all
       let sent = 0;
       let killExit: Promise<number | null> | undefined;
       let termExit: Promise<number | null> | undefined;
@@ -180,5 +181,5 @@ describe("three pods, mixed load, kill -9 and SIGTERM mid-load", () => {
           `numbers skipped (blocks of stopped pods): ${numberGaps}`,
       );
     });
-  }, 120_000);
+  }, 300_000); // about 20 s on a quiet machine; minutes when its two cores are shared
 });

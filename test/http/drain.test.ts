@@ -11,7 +11,7 @@ test("a stop mid-load answers every request in flight and resets none", async ()
   });
   const server = Bun.serve({ port: 0, fetch: edge.fetch });
   let answered = 0;
-  let lastConnectionHeader: string | null = null;
+  let lastConnectionHeader = null as string | null;
   const problems: string[] = [];
   let sending = true;
   const clients = Array.from({ length: 40 }, async (_, client) => {
