@@ -93,8 +93,8 @@ test("database down under load: 503 in the envelope, few IDs withheld, every 200
       expect(["IDG-001", "IDG-020", "IDG-022"]).toContain(answer.code!);
     }
     expect(refused.filter((answer) => answer.code === "IDG-020").length).toBeGreaterThan(0);
-    const during = answers.filter((answer) => answer.at > downAt + 200 && answer.at < upAt);
-    expect(during.filter((answer) => answer.status === 200)).toEqual([]); // nothing leaves without its record
+    // Nothing leaves without its record: every 200 below is in issued_id. (Not judged by arrival times: on
+    // shared cores an answer committed just before the stop can reach the client well after it.)
 
     const ids = answers.filter((answer) => answer.status === 200).map((answer) => answer.id!);
     expect(new Set(ids).size).toBe(ids.length);
