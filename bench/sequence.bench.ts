@@ -138,7 +138,7 @@ const markdown = `# Sequential IDs: benchmark
 
 \`npm run bench:sequence\`, ${date}: ${ROUNDS} rounds, ${SECONDS} s per run, each variant run between two runs of the trivial
 handler and compared with their mean (variants rotated each round); \`wrk -t1 -c${CONNECTIONS}\` over loopback; the service is a
-real process on PostgreSQL (${new URL(serverUrl).host}), serving the sequential paths through Bun.serve's router; medians over rounds. The machine has ${navigator.hardwareConcurrency} cores shared by wrk, both servers and PostgreSQL (and, on a shared machine,
+real process on PostgreSQL (${new URL(serverUrl).host}); medians over rounds. The machine has ${navigator.hardwareConcurrency} cores shared by wrk, both servers and PostgreSQL (and, on a shared machine,
 others: load average ${load} at the end of the run).
 
 | variant | req/s | numbers/s | ratio to trivial (median) | ratios per round | p50 ms | p99 ms | errors |

@@ -1,15 +1,13 @@
 // Entry point: reads the configuration, starts the service and serves it on PORT. SIGTERM/SIGINT stop it
 // gracefully: stop accepting, let requests in flight finish, return buffered IDs, exit within 10 s.
 import { ConfigError, describeConfig, loadConfig } from "./config";
-import { guardClosedSocketWrites } from "./db/connection-errors";
-import type { Log, LogEntry } from "./db/log";
-import { startService } from "./service";
+import { createLogger, redactText } from "./log";
+import { drainable } from "./http/drain";
+import { startService, STOP_DEADLINE_MS } from "./service";
 
-const LEVELS: LogEntry["level"][] = ["debug", "info", "warn", "error"];
-const STOP_DEADLINE_MS = 10_000;
 
 function startupFailure(message: string): never {
-  console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "start-up failed", error: message }));
+  console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "start-up failed", error: redactText(message) }));
   process.exit(1);
 }
 
@@ -20,23 +18,14 @@ try {
   if (error instanceof ConfigError) startupFailure(error.message);
   throw error;
 }
-const minimum = LEVELS.indexOf(config.logLevel);
-const log: Log = (entry) => {
-  if (LEVELS.indexOf(entry.level) < minimum) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), ...entry }, (_, value) => (typeof value === "bigint" ? value.toString() : value));
-  if (entry.level === "error" || entry.level === "warn") console.error(line);
-  else console.log(line);
-};
-
-// postgres.js can throw outside any promise when the database drops mid-write; see connection-errors.ts.
-guardClosedSocketWrites(log);
+const log = createLogger({ level: config.logLevel });
 
 log({ level: "info", msg: "configuration", ...describeConfig(config) });
 for (const warning of config.warnings) log({ level: "warn", msg: warning });
 
 const service = await startService({ config, log }).catch((error) => startupFailure(error instanceof Error ? error.message : String(error)));
-// routes: the sequential API's hot paths, answered without Hono's routing (src/http/sequence/handlers.ts).
-const server = Bun.serve({ port: config.port, routes: service.routes, fetch: service.app.fetch });
+const edge = drainable((request, server) => service.app.fetch(request, server));
+const server = Bun.serve({ port: config.port, fetch: edge.fetch });
 log({ level: "info", msg: "listening", url: server.url.href, docs: new URL("docs/", server.url).href, validator: new URL("validator/", server.url).href });
 
 let stopping = false;
@@ -48,7 +37,11 @@ async function shutdown(signal: string) {
     log({ level: "error", msg: "graceful stop took too long; exiting" });
     process.exit(1);
   }, STOP_DEADLINE_MS);
-  await server.stop(false); // stop accepting; requests in flight finish
+  // Requests in flight finish (src/http/drain.ts: Bun's own stop(false) cuts some off); then the listener and
+  // any idle keep-alive connection close. Half the deadline at most, so the buffers still go back in time.
+  const drained = await edge.drain(STOP_DEADLINE_MS / 2);
+  if (!drained) log({ level: "warn", msg: "requests still in flight at the drain deadline; closing them", inFlight: edge.inFlight });
+  await server.stop(true);
   await service.stop();
   clearTimeout(deadline);
   log({ level: "info", msg: "stopped" });

@@ -9,8 +9,13 @@ import { closeDatabase, connectDatabase } from "./db/connect";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded";
 import type { Log } from "./db/log";
 import { migrate } from "./db/migrate";
+import { KeyRing } from "./auth/keys";
+import { RateLimiter } from "./auth/rate-limit";
 import { createApp } from "./http/app";
-import { sequenceHandlers, serverRoutes } from "./http/sequence/handlers";
+import { isLevelled } from "./log";
+import { readDatabaseGauges, ServiceMetrics } from "./metrics/service-metrics";
+import { createAuditLog } from "./issuance/audit";
+import { deleteExpiredKeys } from "./issuance/idempotency";
 import { IdIssuer, type IdTypeRuntime } from "./pool/issuer";
 import { startHeartbeat } from "./pool/lease";
 import { TypePool } from "./pool/pool";
@@ -20,11 +25,11 @@ import { Sequences } from "./sequence/sequences";
 import { readVersion } from "./version";
 
 export const MIGRATIONS_DIR = resolve(import.meta.dir, "../sql/migrations");
+/** A graceful stop (SIGTERM) exits within this; deploy/'s terminationGracePeriodSeconds is checked against it. */
+export const STOP_DEADLINE_MS = 10_000;
 
 export interface Service {
   app: ReturnType<typeof createApp>;
-  /** Paths for Bun.serve's own router, in front of `app` (the sequential API's hot paths; see handlers.ts). */
-  routes: ReturnType<typeof serverRoutes>;
   issuer: IdIssuer;
   sequences: Sequences;
   sql: Sql;
@@ -37,14 +42,19 @@ export interface ServiceOptions {
   log: Log;
   /** This pod's name in claims and leases; defaults to host name, process id and a random suffix. */
   pod?: string;
+  /** Request ids, /metrics and the pools' observers; default on. Off only to measure what they cost (bench/). */
+  observe?: boolean;
 }
+
+/** Connections per pod: the claim path holds one for one short statement; refills, leases and scrapes the rest. */
+const DB_POOL_MAX = 10;
 
 // The random suffix matters: in a container the pid is often 1 and a restarted container keeps its host name,
 // so without it a new process would renew the lease of its crashed predecessor and keep that one's leftover
 // claims looking alive (a type could then never be declared exhausted).
 const defaultPodName = () => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 
-export async function startService({ config, log, pod = defaultPodName() }: ServiceOptions): Promise<Service> {
+export async function startService({ config, log, pod = defaultPodName(), observe = true }: ServiceOptions): Promise<Service> {
   let embedded: EmbeddedPostgres | undefined;
   let url: string;
   if (config.database.embedded) {
@@ -53,7 +63,10 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
   } else {
     url = config.database.url;
   }
-  const sql = connectDatabase({ url, log });
+  const applicationName = `idgen/${pod}`;
+  const sql = connectDatabase({ url, log, max: DB_POOL_MAX, applicationName });
+  let running: IdIssuer | undefined; // for the metrics' buffer gauges, once the types are up
+  const metrics = observe ? newMetrics() : undefined;
   let ready = false;
   const timers: ReturnType<typeof setInterval>[] = [];
   const stopping = new AbortController();
@@ -67,6 +80,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     const issuer = new IdIssuer(types);
     // Sequential counters: defined from the config (the default one always), each prefetch counter's first block taken.
     const sequences = await Sequences.start({ sql, log, counters: Object.values(config.sequences.counters) });
+    running = issuer;
     const version = readVersion();
     // Probes must answer within their own timeout even when the database host is unreachable (a connect
     // attempt then takes up to connect_timeout): a second without an answer counts as down.
@@ -75,18 +89,36 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
       const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref?.());
       return Promise.race([query, timeout]);
     };
+    // Accountability (issue 5): keys, audit by group commit, idempotency replies and their hourly cleanup.
+    const { accountability } = config;
+    const keys = new KeyRing(accountability.keys.map((key) => ({ ...key, digest: Buffer.from(key.sha256, "hex") })));
+    if (keys.open) log({ level: "warn", msg: "NO API KEYS CONFIGURED: the service is OPEN, anyone who can reach it may issue and look up IDs. Set IDGEN_API_KEYS or the config file's keys section." });
+    else log({ level: "info", msg: "API keys required", keys: keys.names });
+    if (!accountability.audit) log({ level: "warn", msg: "audit is OFF (IDGEN_AUDIT=off): issued IDs are not recorded and lookups cannot tell who took them" });
+    const audit = accountability.audit ? createAuditLog(sql, accountability.auditWriters) : null;
+    const cleanup = () => void deleteExpiredKeys(sql)
+      .then((deleted) => deleted > 0 && log({ level: "info", msg: "expired idempotency keys deleted", deleted }))
+      .catch((error) => log({ level: "warn", msg: "idempotency key cleanup failed; retried in an hour", error: String(error) }));
+    cleanup();
+    timers.push(setInterval(cleanup, 3600_000));
     const app = createApp({
       log,
       version: version.service_version,
+      access: { keys, limiter: new RateLimiter(), maxBodyBytes: accountability.maxBodyBytes },
       openg2p: {
         issuer,
         version,
+        issuance: { sql, audit, idempotencyRetentionHours: accountability.idempotencyRetentionHours, log },
         filterRules: { ...config.idGenerator.filterRules },
         health: async () => (!ready ? "starting" : (await databaseAnswers()) ? "ready" : "database"),
       },
       // Ready: started, and either the database answers or the buffers can still serve.
       sequences: { sequences, log },
       probes: { ready: async () => ready && ((await databaseAnswers()) || Object.values(issuer.buffered()).some((n) => n > 0)) },
+      ...(metrics && {
+        observe: { record: (route, method, status, seconds) => metrics.request(route, method, status, seconds), log: isLevelled(log) ? log : undefined },
+        metrics: { expose: () => metrics.expose() },
+      }),
     });
     const interval = config.idGenerator.poolCheckIntervalSeconds * 1000;
     for (const type of types) {
@@ -96,7 +128,6 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     ready = true;
     return {
       app,
-      routes: serverRoutes(sequenceHandlers({ sequences, log })),
       issuer,
       sequences,
       sql,
@@ -105,6 +136,8 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
         stopping.abort();
         for (const timer of timers) clearInterval(timer);
         const returned = await issuer.close();
+        await audit?.flushed();
+        if (audit) log({ level: "info", msg: "audit records written", ...audit.stats });
         log({ level: "info", msg: "buffered IDs returned to their pools", returned });
         // Counter numbers held in memory go back where no other pod has taken numbers since (else they are a gap).
         const counters = await sequences.close();
@@ -123,6 +156,18 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     throw error;
   }
 
+  function newMetrics(): ServiceMetrics {
+    const types = Object.values(config.idGenerator.idTypes).map((type) => ({
+      name: type.name, poolTarget: type.pool.target, poolMinThreshold: type.pool.minThreshold, bufferSize: type.buffer.size,
+    }));
+    return new ServiceMetrics({
+      version: readVersion().service_version,
+      dbPoolMax: DB_POOL_MAX,
+      buffered: () => running?.buffered() ?? {},
+      readDatabase: () => readDatabaseGauges(sql, applicationName),
+    }, types);
+  }
+
   async function startType(type: Config["idGenerator"]["idTypes"][string]): Promise<IdTypeRuntime> {
     const rules = await loadRules(type.rules);
     // Small spaces are counted exactly by createRules. Larger ones are counted (or estimated) in the
@@ -133,7 +178,7 @@ export async function startService({ config, log, pod = defaultPodName() }: Serv
     const pool = new TypePool({
       sql, log, pod, idType: type.name, rules, capacity,
       target: type.pool.target, threshold: type.pool.minThreshold, bufferSize: type.buffer.size, lowWater: type.buffer.lowWater,
-      leaseSeconds: config.idGenerator.podLeaseSeconds,
+      leaseSeconds: config.idGenerator.podLeaseSeconds, observer: metrics?.poolObserver(type.name),
     });
     if (!known) {
       void countCapacity(type.rules, stopping.signal).then(async (counted) => {

@@ -2,6 +2,7 @@
 // variables, then the file at CONFIG_PATH (or the built-in defaults.yaml), then the defaults in the schemas.
 import { readFileSync } from "node:fs";
 import DEFAULTS_YAML from "./defaults.yaml" with { type: "text" };
+import { ACCOUNTABILITY_ENV_NAMES, parseAccountability, type AccountabilityConfig } from "./accountability";
 import { ENV_NAMES, parseEnv, type DatabaseConfig, type LogLevel } from "./env";
 import { ConfigError, fromZodIssues, renderValue, type ConfigIssue } from "./errors";
 import { applyOverrides, originOf } from "./overrides";
@@ -41,6 +42,8 @@ export interface Config {
   };
   /** Sequential counters by name (null-prototype); always holds `default`. */
   readonly sequences: { readonly counters: Readonly<Record<string, CounterConfig>> };
+  /** API keys, audit, body limit, rate limits, idempotency retention (accountability.ts). */
+  readonly accountability: AccountabilityConfig;
 }
 
 export interface LoadOptions {
@@ -71,7 +74,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     throw new ConfigError([...fromEnv.issues, { key: sourceKey, reason: `file${where} is not valid YAML: ${(error as Error).message}` }]);
   }
 
-  const overridden = applyOverrides(document, env, ENV_NAMES);
+  const overridden = applyOverrides(document, env, [...ENV_NAMES, ...ACCOUNTABILITY_ENV_NAMES]);
   const parsed = fileSchema.safeParse(overridden.document ?? {});
   const fileIssues = parsed.success ? [] : fromZodIssues(parsed.error.issues, overridden.document, { knownKeysAt });
   const rules = resolveRules(overridden.document);
@@ -81,8 +84,10 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     const top = issue.key === "" ? { key: sourceKey, reason: `the file's top level ${issue.reason}` } : {};
     return { ...issue, ...top, ...(from ? { from } : {}) };
   });
-  const issues = [...fromEnv.issues, ...overridden.issues, ...documentIssues];
-  if (issues.length > 0 || !fromEnv.settings || !parsed.success || !rules.filterRules) throw new ConfigError(issues);
+  const typeNames = parsed.success ? Object.keys(parsed.data.id_generator.idTypes) : [];
+  const accountability = parseAccountability(overridden.document, env, typeNames);
+  const issues = [...fromEnv.issues, ...overridden.issues, ...documentIssues, ...accountability.issues];
+  if (issues.length > 0 || !fromEnv.settings || !parsed.success || !rules.filterRules || !accountability.settings) throw new ConfigError(issues);
 
   const settings = fromEnv.settings;
   const section = parsed.data.id_generator;
@@ -92,7 +97,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     idTypes[name] = { name, idLength: resolved.id_length, rules: resolved, ...sizes };
   }
   const ignored = Object.keys(parsed.data).filter((key) => !READ_SECTIONS.includes(key));
-  const warnings = [...settings.warnings, ...(ignored.length ? [`top-level keys ignored (only ${READ_SECTIONS.join(" and ")} are read): ${ignored.join(", ")}`] : [])];
+  const warnings = [...settings.warnings, ...(ignored.length ? [`top-level keys ignored (only ${READ_SECTIONS.join(", ")} are read): ${ignored.join(", ")}`] : [])];
   return deepFreeze({
     source,
     overrides: [...overridden.origins.values()],
@@ -102,6 +107,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     database: settings.database,
     idGenerator: { ...section, filterRules: rules.filterRules, idTypes },
     sequences: parsed.data.sequences,
+    accountability: accountability.settings,
   });
 }
 

@@ -79,7 +79,7 @@ export const SECTION_KEYS = Object.keys(idGeneratorSchema.in.shape);
  * default counter exists without it). Other top-level keys are OpenG2P's or the operator's, and ignored.
  */
 export const fileSchema = z.looseObject({ id_generator: idGeneratorSchema, sequences: sequencesSchema.prefault({}) });
-export const READ_SECTIONS = ["id_generator", "sequences"];
+export const READ_SECTIONS = ["id_generator", "sequences", "keys", "accountability"];
 export type FileSettings = z.output<typeof fileSchema>;
 
 export interface PoolSizes {

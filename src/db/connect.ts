@@ -8,9 +8,11 @@ export interface ConnectOptions {
   log: Log;
   /** Pool size. The claim path holds a connection only for one short statement, so a few are plenty. */
   max?: number;
+  /** Names the connections in pg_stat_activity (the service: "idgen/<pod>", so a pod can count its own). */
+  applicationName?: string;
 }
 
-export function connectDatabase({ url, log, max = 10 }: ConnectOptions): Sql {
+export function connectDatabase({ url, log, max = 10, applicationName = "idgen" }: ConnectOptions): Sql {
   return postgres(url, {
     max,
     // Fail a start-up against an unreachable server in seconds, not the OS's TCP timeout.
@@ -24,7 +26,7 @@ export function connectDatabase({ url, log, max = 10 }: ConnectOptions): Sql {
     // Recycle connections now and then so server-side memory and plan caches do not grow without bound.
     max_lifetime: 30 * 60,
     // Names the service in pg_stat_activity and server logs.
-    connection: { application_name: "idgen" },
+    connection: { application_name: applicationName },
     // Notices are server messages worth keeping (e.g. from migrations); without this they go to console.log.
     onnotice: (notice) =>
       log({ level: "info", msg: "postgres notice", severity: notice.severity, code: notice.code, notice: notice.message }),

@@ -27,9 +27,20 @@ export interface TypePoolOptions {
   refillWaitMs?: number;
   /** Pods not seen for this long are gone (see lease.ts); defaults to LEASE_SECONDS. */
   leaseSeconds?: number;
+  /** Told of issues, claims and refills (the service's metrics); optional, and never throws into the pool. */
+  observer?: PoolObserver;
+}
+
+/** What a pool reports as it works, for metrics. Durations in seconds; `failed` when the database threw. */
+export interface PoolObserver {
+  issued(): void;
+  claimed(ids: number, seconds: number, failed: boolean): void;
+  refilled(ids: number, seconds: number, failed: boolean): void;
 }
 
 export type IssueResult = { id: string } | { exhausted: true } | { behind: true };
+/** A batch: all `count` IDs, or none and why; `short` says how many this pod could still hand out. */
+export type BatchResult = { ids: string[] } | { exhausted: true } | { behind: true } | { short: number };
 
 const TIMED_OUT = Symbol("timed out");
 /** `work`'s result, or TIMED_OUT after `ms` (work goes on; its result is then ignored). */
@@ -119,6 +130,62 @@ export class TypePool {
     }
   }
 
+  /**
+   * `count` IDs at once, or none: a batch is never handed out in part. Takes them from the buffer when it
+   * holds enough, else claims what is missing (one claim of at least `count`) and waits up to `waitMs`.
+   * When the type's space is fully generated and the pool is empty, a batch larger than this pod's buffer
+   * can never be served: it answers `short` (how many are left here) at once, or `exhausted` when nothing is.
+   */
+  async issueMany(count: number, waitMs = 10_000): Promise<BatchResult> {
+    const ready = this.#buffer.takeMany(count);
+    if (ready !== undefined) return this.#issuedMany(ready);
+    try {
+      return await this.#issueManyWhenStocked(count, waitMs);
+    } catch (error) {
+      this.#databaseTrouble(error);
+      return { behind: true };
+    }
+  }
+
+  async #issueManyWhenStocked(count: number, waitMs: number): Promise<BatchResult> {
+    const deadline = performance.now() + waitMs;
+    const left = () => deadline - performance.now();
+    const takeOr = (otherwise: BatchResult): BatchResult => {
+      const ids = this.#buffer.takeMany(count);
+      return ids !== undefined ? this.#issuedMany(ids) : otherwise;
+    };
+    for (;;) {
+      const ids = this.#buffer.takeMany(count);
+      if (ids !== undefined) return this.#issuedMany(ids);
+      if (left() <= 0) return { behind: true };
+      const arrived = await within(this.#buffer.refill(count - this.#buffer.available), left());
+      if (arrived === TIMED_OUT) return takeOr({ behind: true });
+      if (arrived > 0) continue;
+      // The pool had nothing to claim: used up, or a refill is due.
+      const spent = await within(this.#spaceSpent(), left());
+      if (spent === TIMED_OUT) return takeOr({ behind: true });
+      if (spent) {
+        if (this.#buffer.available > 0) return takeOr({ short: this.#buffer.available });
+        return (await within(this.#exhausted(), left())) === true ? takeOr({ exhausted: true }) : takeOr({ behind: true });
+      }
+      const added = await within(this.replenish(), left());
+      if (added === TIMED_OUT) return takeOr({ behind: true });
+      if (added === 0) await Bun.sleep(Math.min(50, Math.max(0, left())));
+    }
+  }
+
+  /** Every valid ID generated and none left in the pool: no claim can bring more. */
+  async #spaceSpent(): Promise<boolean> {
+    const { sql, idType, capacity } = this.#options;
+    if (!capacity.exact || (await readGenerated(sql, idType)) < capacity.count) return false;
+    return (await countAvailable(sql, idType)) === 0;
+  }
+
+  #issuedMany(ids: string[]): BatchResult {
+    for (const id of ids) this.#issued(id);
+    return { ids };
+  }
+
   #takeOr(otherwise: IssueResult): IssueResult {
     const id = this.#buffer.take();
     return id !== undefined ? this.#issued(id) : otherwise;
@@ -134,11 +201,16 @@ export class TypePool {
 
   /** Starts a refill of the database pool unless one is running on this pod; resolves to IDs added. */
   replenish(): Promise<number> {
-    const { sql, idType, rules, target, capacity, log } = this.#options;
+    const { sql, idType, rules, target, capacity, log, observer } = this.#options;
+    const started = performance.now();
     this.#replenishing ??= replenishPool(sql, { idType, rules, target, chunkSize: this.sizes.chunkSize, capacity })
       .then((added) => {
         if (added > 0) log({ level: "info", msg: "pool replenished", idType, added });
+        observer?.refilled(added, (performance.now() - started) / 1000, false);
         return added;
+      }, (error: unknown) => {
+        observer?.refilled(0, (performance.now() - started) / 1000, true);
+        throw error;
       })
       .finally(() => {
         this.#replenishing = null;
@@ -176,6 +248,7 @@ export class TypePool {
   }
 
   #issued(id: string): IssueResult {
+    this.#options.observer?.issued();
     const head = this.#segments[0];
     if (head && --head.left === 0) {
       this.#segments.shift();
@@ -190,13 +263,18 @@ export class TypePool {
   }
 
   async #claim(count: number): Promise<string[]> {
-    const { sql, idType, pod, threshold } = this.#options;
-    const chunks = await claimChunks(sql, idType, Math.max(1, Math.ceil(count / this.sizes.chunkSize)), pod);
+    const { sql, idType, pod, threshold, observer } = this.#options;
+    const started = performance.now();
+    const chunks = await claimChunks(sql, idType, Math.max(1, Math.ceil(count / this.sizes.chunkSize)), pod).catch((error: unknown) => {
+      observer?.claimed(0, (performance.now() - started) / 1000, true);
+      throw error;
+    });
     const ids: string[] = [];
     for (const chunk of chunks) {
       this.#segments.push({ chunkId: chunk.chunkId, left: chunk.ids.length });
       for (const id of chunk.ids) ids.push(id);
     }
+    observer?.claimed(ids.length, (performance.now() - started) / 1000, false);
     // Ahead of demand: a claim that finds the pool low starts a refill without waiting for the periodic check.
     void countAvailable(sql, idType)
       .then((available) => (available < threshold ? this.replenish() : 0))

@@ -1,6 +1,6 @@
-// The sequential API's request handlers, on plain Requests: Hono's routes call them (routes.ts), and the
-// server's own router can call them without Hono for the hottest paths (serverRoutes). /next answers from
-// memory without awaiting anything when the pod holds numbers; its two query parameters are checked by hand.
+// The sequential API's request handlers, on plain Requests (Hono's routes in routes.ts call them with
+// c.req.raw). /next answers from memory without awaiting anything when the pod holds numbers; its two query
+// parameters are checked by hand rather than by a zod validator on the hot path.
 import { COUNTER_NAME, DEFAULT_COUNTER } from "../../config/sequences";
 import type { Log } from "../../db/log";
 import type { Counter, TakeResult } from "../../sequence/counter";
@@ -134,19 +134,3 @@ export function sequenceHandlers(deps: SequenceDeps) {
 }
 
 export type SequenceHandlers = ReturnType<typeof sequenceHandlers>;
-
-/**
- * /next and /range for Bun.serve's own router (`routes`), which main.ts puts in front of the Hono app: the
- * hottest path then skips Hono's routing and Context, which costs a measurable share of a /next with the
- * service's ~30 routes (the app uses Hono's TrieRouter). The same handlers answer through Hono (routes.ts),
- * which is what app.request() tests and /openapi.json see. Any method: the handlers answer 405 themselves.
- */
-export function serverRoutes(handlers: SequenceHandlers) {
-  type WithParams = Request & { params: Record<string, string> };
-  return {
-    "/next": (request: Request) => handlers.next(request),
-    "/range": (request: Request) => handlers.range(request),
-    "/counters/:name/next": (request: WithParams) => handlers.next(request, request.params.name),
-    "/counters/:name/range": (request: WithParams) => handlers.range(request, request.params.name),
-  };
-}
