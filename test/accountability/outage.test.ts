@@ -73,7 +73,6 @@ test("database down under load: 503 in the envelope, few IDs withheld, every 200
     });
     await Bun.sleep(1000);
     await cluster.stop();
-    const downAt = performance.now();
     await Bun.sleep(DOWN_MS);
     cluster = await startEmbeddedPostgres({ log: testLog, dataDir, port: cluster.port, database: "idgen" });
     const upAt = performance.now();
