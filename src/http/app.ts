@@ -12,7 +12,8 @@ import { mountDocs } from "./docs";
 import { observeRequests, requestIdOf, type ObserveOptions } from "./observe";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
-import { mountSequences, type SequenceDeps } from "./sequence/routes";
+import { sequenceHandlers, type SequenceDeps } from "./sequence/handlers";
+import { mountSequences } from "./sequence/routes";
 import { mountValidator, type ValidatorOptions } from "./validator/routes";
 
 export interface AppOptions {
@@ -59,7 +60,7 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     if (opts.access?.keys && !opts.access.keys.open) {
       for (const path of ["/next", "/range", "/counters/*"]) app.use(path, requireScope("issue", { idType: () => undefined }));
     }
-    mountSequences(app, opts.sequences);
+    mountSequences(app, sequenceHandlers(opts.sequences), opts.sequences.sequences);
   }
   app.get("/livez", (c) => c.json({ status: "alive" }));
   app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));

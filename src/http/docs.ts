@@ -23,7 +23,7 @@ export function mountDocs(app: OpenAPIHono, version: string): void {
     info: {
       title: "idgen",
       version,
-      description: "ID issuance: random IDs from pre-generated pools (the OpenG2P ID Generator 1.0 contract) and validation.",
+      description: "ID issuance: random IDs from pre-generated pools (the OpenG2P ID Generator 1.0 contract) and validation; sequential numbers from named counters (/next, /range, /counters/{name}/...).",
     },
   });
   app.get("/docs", (c) => c.redirect("docs/", 301));

@@ -127,28 +127,42 @@ export class Counter {
 
   /**
    * `count` consecutive numbers: from a block held when they fit in one, else straight from the counter in
-   * one statement (never numbers another pod holds, never split across blocks).
+   * one statement (never numbers another pod holds, never split across blocks). When none fits but a block
+   * could (count ≤ the block size), it waits for the next block first (up to WAIT_MS): under a burst of
+   * ranges, going to the counter row instead would queue every request on that one row's lock.
    */
   async range(count: number, ceiling: bigint): Promise<RangeResult> {
     if (this.mode === "prefetch") {
-      for (let index = 0; index < this.#segments.length; index++) {
-        const segment = this.#segments[index]!;
-        const size = Number(segment.last - segment.next) + 1;
-        if (size < count) continue;
-        const first = segment.next;
-        const last = first + BigInt(count - 1);
-        if (last > ceiling) break; // higher segments are higher still
-        if (size === count) this.#segments.splice(index, 1);
-        else segment.next = last + 1n;
-        this.#used += count;
-        this.#held -= count;
-        if (this.#held < this.#refillBelow) this.#prefetch();
-        return { first, last };
+      const deadline = performance.now() + WAIT_MS;
+      for (;;) {
+        const taken = this.#rangeFromMemory(count, ceiling);
+        if (taken === "above") break;
+        if (taken) return taken;
+        const now = performance.now();
+        if (count > this.#size || this.#closed || now >= deadline || now < this.#retryAt || now < this.#exhaustedUntil) break;
+        if (!(await this.#waitForBlock(deadline - now))) break;
       }
-      // None fits: this range goes to the counter; make sure a fresh block is on its way for the next ones.
-      this.#prefetch();
     }
     return this.#takeDirect(count, ceiling);
+  }
+
+  /** `count` numbers from the first segment they fit in; "above" if they fit but pass the ceiling. */
+  #rangeFromMemory(count: number, ceiling: bigint): RangeResult | "above" | undefined {
+    for (let index = 0; index < this.#segments.length; index++) {
+      const segment = this.#segments[index]!;
+      const size = Number(segment.last - segment.next) + 1;
+      if (size < count) continue;
+      const first = segment.next;
+      const last = first + BigInt(count - 1);
+      if (last > ceiling) return "above"; // higher segments are higher still
+      if (size === count) this.#segments.splice(index, 1);
+      else segment.next = last + 1n;
+      this.#used += count;
+      this.#held -= count;
+      if (this.#held < this.#refillBelow) this.#prefetch();
+      return { first, last };
+    }
+    return undefined;
   }
 
   /**
@@ -202,12 +216,11 @@ export class Counter {
     void this.#takeBlock().catch(() => undefined);
   }
 
-  /** Waits (up to WAIT_MS) for a block: the take in flight, or a new one. False if none came. */
-  async #waitForBlock(): Promise<boolean> {
-    if (this.#segments.length > 0) return true;
+  /** Waits (up to `ms`) for the next block: the take in flight, or a new one. False if none came. */
+  async #waitForBlock(ms = WAIT_MS): Promise<boolean> {
     const taking = this.#taking ?? this.#takeBlock();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), WAIT_MS)));
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
     try {
       return await Promise.race([taking.then(() => true, () => false), late]);
     } finally {
