@@ -27,8 +27,17 @@ test("pool_id rejects an ID registered twice for one type", async () => {
   });
 });
 
-test("pool_id rejects an ID of an unknown type", async () => {
-  await expect(db.sql`insert into pool_id (id_type, id) values ('nobody', '1')`).rejects.toMatchObject({ code: "23503" });
+// 005_refill_speed: no foreign key to id_type (a lookup per inserted ID, guarding a type deletion that never
+// happens); the key compares bytes (collation "C"), and the primary key stays the uniqueness guarantee.
+test("pool_id's key is (id_type, id) under collation C, with no per-row foreign key", async () => {
+  const columns = await db.sql<{ column_name: string; collation_name: string }[]>`
+    select column_name, collation_name from information_schema.columns where table_name = 'pool_id' order by column_name`;
+  expect([...columns]).toEqual([
+    { column_name: "id", collation_name: "C" },
+    { column_name: "id_type", collation_name: "C" },
+  ]);
+  const constraints = await db.sql<{ contype: string }[]>`select contype from pg_constraint where conrelid = 'pool_id'::regclass`;
+  expect(constraints.map((row) => row.contype)).toEqual(["p"]);
 });
 
 test("id_type rejects names that are not lower-case identifiers of 2 to 64 characters", async () => {
