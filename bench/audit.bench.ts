@@ -133,8 +133,8 @@ try {
   const summary = names.map((variant) => ({
     variant,
     rpsMedian: Math.round(median(byVariant(variant).map((sample) => sample.rps))),
-    p50msMedian: median(byVariant(variant).map((sample) => sample.p50ms)),
-    p99msMedian: median(byVariant(variant).map((sample) => sample.p99ms)),
+    p50msMedian: Number(median(byVariant(variant).map((sample) => sample.p50ms)).toFixed(2)),
+    p99msMedian: Number(median(byVariant(variant).map((sample) => sample.p99ms)).toFixed(2)),
     ratioToTrivial: Number(ratioTo(variant, "trivial").toFixed(3)),
     non2xx: byVariant(variant).reduce((sum, sample) => sum + sample.non2xx, 0),
   }));

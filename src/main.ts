@@ -20,6 +20,21 @@ try {
 }
 const log = createLogger({ level: config.logLevel });
 
+// postgres.js sometimes rejects a promise of its own that nobody holds when a connection dies mid-query (the
+// ROLLBACK of a transaction, the type fetch of a new connection: porsager/postgres#1192, #1208): an unhandled
+// rejection, which would kill the pod in the middle of a database outage it otherwise rides out. Those, and
+// only those (a connection error from the driver), are logged and survived; anything else still ends the process.
+const DRIVER_CONNECTION_ERRORS = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "ECONNRESET", "ECONNREFUSED", "EPIPE"]);
+process.on("unhandledRejection", (reason) => {
+  const code = (reason as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && DRIVER_CONNECTION_ERRORS.has(code)) {
+    log({ level: "warn", msg: "database driver dropped a failed internal query (connection lost); continuing", code });
+    return;
+  }
+  log({ level: "error", msg: "unhandled rejection; exiting", error: String(reason), stack: (reason as Error | null)?.stack });
+  process.exit(1);
+});
+
 log({ level: "info", msg: "configuration", ...describeConfig(config) });
 for (const warning of config.warnings) log({ level: "warn", msg: warning });
 

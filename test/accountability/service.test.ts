@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "../../src/config";
 import { GroupCommit } from "../../src/db/group-commit";
 import type { LogEntry } from "../../src/db/log";
 import { insertIssued, type IssuedRecord } from "../../src/issuance/audit";
+import { deleteExpiredKeys, runIdempotent } from "../../src/issuance/idempotency";
 import { startService, type Service } from "../../src/service";
 import { testDatabase, type TestDatabase } from "../support/database";
 
@@ -129,6 +130,47 @@ describe("GroupCommit on a real database", () => {
     expect(most).toBe(3);
     const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from issued_id where id like '3000000%'`;
     expect(row!.n).toBe(200);
+  });
+});
+
+describe("idempotency rows left behind", () => {
+  let db: TestDatabase;
+  const scope = (key: string) => ({ caller: "alice", idType: "farmer", key, fingerprint: "f1" });
+  const pending = (key: string, age: string, fingerprint = "f1") => db.sql`
+    insert into idempotency_key (caller, id_type, key, fingerprint, owner, state, created_at, expires_at)
+    values ('alice', 'farmer', ${key}, ${fingerprint}, 'a-dead-pod', 'pending', now() - ${age}::interval, now() + interval '1 day')`;
+  beforeAll(async () => {
+    db = await testDatabase();
+    await db.sql`insert into id_type (name, id_length) values ('farmer', 12)`;
+  });
+  afterAll(() => db.drop());
+
+  test("a fresh pending row makes a duplicate wait, then answer in progress; the work does not run", async () => {
+    await pending("fresh", "1 second");
+    let ran = false;
+    const outcome = await runIdempotent(db.sql, scope("fresh"), { retentionHours: 24, waitMs: 300 }, async () => {
+      ran = true;
+      return { status: 200, body: {} };
+    });
+    expect(outcome).toEqual({ inProgress: true });
+    expect(ran).toBe(false);
+  });
+
+  test("a pending row older than the stale limit (a pod that died mid-request) is taken over, same request only", async () => {
+    await pending("stale", "2 minutes");
+    const outcome = await runIdempotent(db.sql, scope("stale"), { retentionHours: 24, staleSeconds: 60 }, async () => ({ status: 200, body: { id: "1" } }));
+    expect(outcome).toEqual({ response: { status: 200, body: { id: "1" } }, replayed: false });
+    const [row] = await db.sql`select state, response from idempotency_key where key = 'stale'`;
+    expect(row).toMatchObject({ state: "done", response: '{"id":"1"}' });
+    await pending("stale-other", "2 minutes", "f2");
+    expect(await runIdempotent(db.sql, scope("stale-other"), { retentionHours: 24 }, async () => ({ status: 200, body: {} }))).toEqual({ mismatch: true });
+  });
+
+  test("the cleanup deletes expired rows only", async () => {
+    await db.sql`update idempotency_key set expires_at = now() - interval '1 second' where key = 'stale'`;
+    expect(await deleteExpiredKeys(db.sql)).toBe(1);
+    const keys = await db.sql<{ key: string }[]>`select key from idempotency_key order by key`;
+    expect(keys.map((row) => row.key)).toEqual(["fresh", "stale-other"]);
   });
 });
 

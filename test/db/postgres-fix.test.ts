@@ -10,6 +10,6 @@ const MODULES = resolve(import.meta.dir, "../../node_modules/postgres");
 test("every build of postgres.js in node_modules carries the fix (npm install runs it; see src/db/postgres-fix.mjs)", () => {
   for (const build of ["src", "cjs/src", "cf/src"]) {
     const text = readFileSync(`${MODULES}/${build}/connection.js`, "utf8");
-    expect(text.match(/idgen: postgres-fix/g)?.length).toBe(2);
+    expect(text.match(/idgen: postgres-fix/g)?.length).toBe(3);
   }
 });

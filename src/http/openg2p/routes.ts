@@ -59,7 +59,7 @@ const issueRoute = createRoute({
     404: errorContent("IDG-003: the type is not configured"),
     410: errorContent("IDG-002: every valid ID of the type has been issued"),
     422: errorContent("IDG-007: malformed type name; IDG-017: Idempotency-Key reused for another request"),
-    503: errorContent("IDG-001: no ID available right now; a refill is in progress, retry shortly; IDG-020: the audit could not be written"),
+    503: errorContent("IDG-001: no ID available right now; a refill is in progress, retry shortly; IDG-020: the audit could not be written; IDG-022: the Idempotency-Key could not be checked"),
   },
 });
 
@@ -82,7 +82,7 @@ const batchRoute = createRoute({
     409: errorContent("IDG-021: fewer IDs left than asked for (the message says how many); IDG-018: same Idempotency-Key in progress"),
     410: errorContent("IDG-002: every valid ID of the type has been issued"),
     422: errorContent("IDG-007: count missing or outside 1..10000, or malformed body; IDG-017: Idempotency-Key reused for another request"),
-    503: errorContent("IDG-001: not enough IDs at hand right now, retry shortly; IDG-020: the audit could not be written"),
+    503: errorContent("IDG-001: not enough IDs at hand right now, retry shortly; IDG-020: the audit could not be written; IDG-022: the Idempotency-Key could not be checked"),
   },
 });
 
