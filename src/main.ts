@@ -2,6 +2,7 @@
 // gracefully: stop accepting, let requests in flight finish, return buffered IDs, exit within 10 s.
 import { ConfigError, describeConfig, loadConfig } from "./config";
 import { createLogger, redactText } from "./log";
+import { drainable } from "./http/drain";
 import { startService, STOP_DEADLINE_MS } from "./service";
 
 
@@ -23,7 +24,8 @@ log({ level: "info", msg: "configuration", ...describeConfig(config) });
 for (const warning of config.warnings) log({ level: "warn", msg: warning });
 
 const service = await startService({ config, log }).catch((error) => startupFailure(error instanceof Error ? error.message : String(error)));
-const server = Bun.serve({ port: config.port, fetch: service.app.fetch });
+const edge = drainable((request, server) => service.app.fetch(request, server));
+const server = Bun.serve({ port: config.port, fetch: edge.fetch });
 log({ level: "info", msg: "listening", url: server.url.href, docs: new URL("docs/", server.url).href, validator: new URL("validator/", server.url).href });
 
 let stopping = false;
@@ -35,7 +37,11 @@ async function shutdown(signal: string) {
     log({ level: "error", msg: "graceful stop took too long; exiting" });
     process.exit(1);
   }, STOP_DEADLINE_MS);
-  await server.stop(false); // stop accepting; requests in flight finish
+  // Requests in flight finish (src/http/drain.ts: Bun's own stop(false) cuts some off); then the listener and
+  // any idle keep-alive connection close. Half the deadline at most, so the buffers still go back in time.
+  const drained = await edge.drain(STOP_DEADLINE_MS / 2);
+  if (!drained) log({ level: "warn", msg: "requests still in flight at the drain deadline; closing them", inFlight: edge.inFlight });
+  await server.stop(true);
   await service.stop();
   clearTimeout(deadline);
   log({ level: "info", msg: "stopped" });

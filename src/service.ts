@@ -9,14 +9,19 @@ import { closeDatabase, connectDatabase } from "./db/connect";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded";
 import type { Log } from "./db/log";
 import { migrate } from "./db/migrate";
+import { KeyRing } from "./auth/keys";
+import { RateLimiter } from "./auth/rate-limit";
 import { createApp } from "./http/app";
 import { isLevelled } from "./log";
 import { readDatabaseGauges, ServiceMetrics } from "./metrics/service-metrics";
+import { createAuditLog } from "./issuance/audit";
+import { deleteExpiredKeys } from "./issuance/idempotency";
 import { IdIssuer, type IdTypeRuntime } from "./pool/issuer";
 import { startHeartbeat } from "./pool/lease";
 import { TypePool } from "./pool/pool";
 import { registerIdType } from "./pool/queries";
 import { countCapacity, loadRules } from "./rules";
+import { Sequences } from "./sequence/sequences";
 import { readVersion } from "./version";
 
 export const MIGRATIONS_DIR = resolve(import.meta.dir, "../sql/migrations");
@@ -26,6 +31,7 @@ export const STOP_DEADLINE_MS = 10_000;
 export interface Service {
   app: ReturnType<typeof createApp>;
   issuer: IdIssuer;
+  sequences: Sequences;
   sql: Sql;
   /** Returns buffered IDs to their pools and closes the database. */
   stop(): Promise<void>;
@@ -72,6 +78,8 @@ export async function startService({ config, log, pod = defaultPodName(), observ
     log({ level: "info", msg: "pod lease taken", pod, leaseSeconds: config.idGenerator.podLeaseSeconds });
     const types = await Promise.all(Object.values(config.idGenerator.idTypes).map((type) => startType(type)));
     const issuer = new IdIssuer(types);
+    // Sequential counters: defined from the config (the default one always), each prefetch counter's first block taken.
+    const sequences = await Sequences.start({ sql, log, counters: Object.values(config.sequences.counters) });
     running = issuer;
     const version = readVersion();
     // Probes must answer within their own timeout even when the database host is unreachable (a connect
@@ -81,16 +89,31 @@ export async function startService({ config, log, pod = defaultPodName(), observ
       const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref?.());
       return Promise.race([query, timeout]);
     };
+    // Accountability (issue 5): keys, audit by group commit, idempotency replies and their hourly cleanup.
+    const { accountability } = config;
+    const keys = new KeyRing(accountability.keys.map((key) => ({ ...key, digest: Buffer.from(key.sha256, "hex") })));
+    if (keys.open) log({ level: "warn", msg: "NO API KEYS CONFIGURED: the service is OPEN, anyone who can reach it may issue and look up IDs. Set IDGEN_API_KEYS or the config file's keys section." });
+    else log({ level: "info", msg: "API keys required", keys: keys.names });
+    if (!accountability.audit) log({ level: "warn", msg: "audit is OFF (IDGEN_AUDIT=off): issued IDs are not recorded and lookups cannot tell who took them" });
+    const audit = accountability.audit ? createAuditLog(sql, accountability.auditWriters) : null;
+    const cleanup = () => void deleteExpiredKeys(sql)
+      .then((deleted) => deleted > 0 && log({ level: "info", msg: "expired idempotency keys deleted", deleted }))
+      .catch((error) => log({ level: "warn", msg: "idempotency key cleanup failed; retried in an hour", error: String(error) }));
+    cleanup();
+    timers.push(setInterval(cleanup, 3600_000));
     const app = createApp({
       log,
       version: version.service_version,
+      access: { keys, limiter: new RateLimiter(), maxBodyBytes: accountability.maxBodyBytes },
       openg2p: {
         issuer,
         version,
+        issuance: { sql, audit, idempotencyRetentionHours: accountability.idempotencyRetentionHours, log },
         filterRules: { ...config.idGenerator.filterRules },
         health: async () => (!ready ? "starting" : (await databaseAnswers()) ? "ready" : "database"),
       },
       // Ready: started, and either the database answers or the buffers can still serve.
+      sequences: { sequences, log },
       probes: { ready: async () => ready && ((await databaseAnswers()) || Object.values(issuer.buffered()).some((n) => n > 0)) },
       ...(metrics && {
         observe: { record: (route, method, status, seconds) => metrics.request(route, method, status, seconds), log: isLevelled(log) ? log : undefined },
@@ -106,13 +129,19 @@ export async function startService({ config, log, pod = defaultPodName(), observ
     return {
       app,
       issuer,
+      sequences,
       sql,
       async stop() {
         ready = false;
         stopping.abort();
         for (const timer of timers) clearInterval(timer);
         const returned = await issuer.close();
+        await audit?.flushed();
+        if (audit) log({ level: "info", msg: "audit records written", ...audit.stats });
         log({ level: "info", msg: "buffered IDs returned to their pools", returned });
+        // Counter numbers held in memory go back where no other pod has taken numbers since (else they are a gap).
+        const counters = await sequences.close();
+        log({ level: "info", msg: "counter numbers given back", returned: counters.returned, lost: counters.lost });
         await heartbeat?.stop();
         await closeDatabase(sql);
         await embedded?.stop();

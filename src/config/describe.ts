@@ -22,6 +22,15 @@ export function describeConfig(config: Config) {
         Object.values(idGenerator.idTypes).map((type) => [type.name, { ...type.rules, pool: type.pool, buffer: type.buffer }]),
       ),
     },
+    sequences: config.sequences,
+    // Key names and what they may do; never a secret or its digest.
+    accountability: {
+      audit: config.accountability.audit,
+      auditWriters: config.accountability.auditWriters,
+      maxBodyBytes: config.accountability.maxBodyBytes,
+      idempotencyRetentionHours: config.accountability.idempotencyRetentionHours,
+      keys: config.accountability.keys.map((key) => ({ name: key.name, source: key.source, scopes: key.scopes, idTypes: key.idTypes ?? "all", rateLimit: key.rateLimit ?? "none" })),
+    },
     warnings: config.warnings,
   };
 }

@@ -2,11 +2,13 @@
 // variables, then the file at CONFIG_PATH (or the built-in defaults.yaml), then the defaults in the schemas.
 import { readFileSync } from "node:fs";
 import DEFAULTS_YAML from "./defaults.yaml" with { type: "text" };
+import { ACCOUNTABILITY_ENV_NAMES, parseAccountability, type AccountabilityConfig } from "./accountability";
 import { ENV_NAMES, parseEnv, type DatabaseConfig, type LogLevel } from "./env";
 import { ConfigError, fromZodIssues, renderValue, type ConfigIssue } from "./errors";
 import { applyOverrides, originOf } from "./overrides";
 import { resolveRules, type FilterRules, type ResolvedRules } from "./rules";
-import { SECTION_KEYS, TYPE_KEYS, fileSchema, type PoolSizes } from "./schema";
+import { READ_SECTIONS, SECTION_KEYS, TYPE_KEYS, fileSchema, type PoolSizes } from "./schema";
+import { COUNTER_KEYS, SEQUENCES_KEYS, type CounterConfig } from "./sequences";
 import { parseYaml } from "./yaml";
 
 export type ConfigSource = { readonly kind: "file"; readonly path: string } | { readonly kind: "defaults" };
@@ -38,6 +40,10 @@ export interface Config {
     /** By type name; a null-prototype object, so a request for type "constructor" finds nothing. */
     readonly idTypes: Readonly<Record<string, IdTypeConfig>>;
   };
+  /** Sequential counters by name (null-prototype); always holds `default`. */
+  readonly sequences: { readonly counters: Readonly<Record<string, CounterConfig>> };
+  /** API keys, audit, body limit, rate limits, idempotency retention (accountability.ts). */
+  readonly accountability: AccountabilityConfig;
 }
 
 export interface LoadOptions {
@@ -68,7 +74,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     throw new ConfigError([...fromEnv.issues, { key: sourceKey, reason: `file${where} is not valid YAML: ${(error as Error).message}` }]);
   }
 
-  const overridden = applyOverrides(document, env, ENV_NAMES);
+  const overridden = applyOverrides(document, env, [...ENV_NAMES, ...ACCOUNTABILITY_ENV_NAMES]);
   const parsed = fileSchema.safeParse(overridden.document ?? {});
   const fileIssues = parsed.success ? [] : fromZodIssues(parsed.error.issues, overridden.document, { knownKeysAt });
   const rules = resolveRules(overridden.document);
@@ -78,8 +84,10 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     const top = issue.key === "" ? { key: sourceKey, reason: `the file's top level ${issue.reason}` } : {};
     return { ...issue, ...top, ...(from ? { from } : {}) };
   });
-  const issues = [...fromEnv.issues, ...overridden.issues, ...documentIssues];
-  if (issues.length > 0 || !fromEnv.settings || !parsed.success || !rules.filterRules) throw new ConfigError(issues);
+  const typeNames = parsed.success ? Object.keys(parsed.data.id_generator.idTypes) : [];
+  const accountability = parseAccountability(overridden.document, env, typeNames);
+  const issues = [...fromEnv.issues, ...overridden.issues, ...documentIssues, ...accountability.issues];
+  if (issues.length > 0 || !fromEnv.settings || !parsed.success || !rules.filterRules || !accountability.settings) throw new ConfigError(issues);
 
   const settings = fromEnv.settings;
   const section = parsed.data.id_generator;
@@ -88,8 +96,8 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     const resolved = rules.idTypes[name]!;
     idTypes[name] = { name, idLength: resolved.id_length, rules: resolved, ...sizes };
   }
-  const ignored = Object.keys(parsed.data).filter((key) => key !== "id_generator");
-  const warnings = [...settings.warnings, ...(ignored.length ? [`top-level keys ignored (only id_generator is read): ${ignored.join(", ")}`] : [])];
+  const ignored = Object.keys(parsed.data).filter((key) => !READ_SECTIONS.includes(key));
+  const warnings = [...settings.warnings, ...(ignored.length ? [`top-level keys ignored (only ${READ_SECTIONS.join(", ")} are read): ${ignored.join(", ")}`] : [])];
   return deepFreeze({
     source,
     overrides: [...overridden.origins.values()],
@@ -98,6 +106,8 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     logLevel: settings.logLevel,
     database: settings.database,
     idGenerator: { ...section, filterRules: rules.filterRules, idTypes },
+    sequences: parsed.data.sequences,
+    accountability: accountability.settings,
   });
 }
 
@@ -105,6 +115,8 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
 function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 1 && path[0] === "id_generator") return SECTION_KEYS;
   if (path.length === 3 && path[1] === "id_types") return TYPE_KEYS;
+  if (path.length === 1 && path[0] === "sequences") return SEQUENCES_KEYS;
+  if (path.length === 3 && path[0] === "sequences" && path[1] === "counters") return COUNTER_KEYS;
   return [];
 }
 

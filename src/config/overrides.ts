@@ -1,9 +1,12 @@
 // Environment overrides of the config file: IDGEN_ID_GENERATOR__POOL_MIN_THRESHOLD=500 sets
-// id_generator.pool_min_threshold; `__` separates path segments, values are YAML scalars or flow collections.
+// id_generator.pool_min_threshold (and IDGEN_SEQUENCES__… the sequences section); `__` separates path
+// segments, values are YAML scalars or flow collections.
 import type { ConfigIssue } from "./errors";
 import { parseYaml } from "./yaml";
 
 export const OVERRIDE_PREFIX = "IDGEN_ID_GENERATOR__";
+/** The file's sections that variables may override, by prefix: IDGEN_SEQUENCES__COUNTERS__ORDERS__MAX sets sequences.counters.orders.max. */
+const SECTION_PREFIXES: readonly [prefix: string, section: string][] = [[OVERRIDE_PREFIX, "id_generator"], ["IDGEN_SEQUENCES__", "sequences"]];
 /** The env name of a dotted path: id_generator.id_types.farmer.id_length → IDGEN_ID_GENERATOR__ID_TYPES__FARMER__ID_LENGTH. */
 export const envNameOf = (dottedPath: string) => `IDGEN_${dottedPath.toUpperCase().replaceAll(".", "__")}`;
 
@@ -28,11 +31,12 @@ export function applyOverrides(document: unknown, env: Readonly<Record<string, s
   const overrides: { name: string; path: string[]; text: string }[] = [];
   for (const [name, text] of Object.entries(env)) {
     if (!name.startsWith("IDGEN_") || ownNames.includes(name) || text === undefined || text === "") continue;
-    if (!name.startsWith(OVERRIDE_PREFIX)) {
+    const section = SECTION_PREFIXES.find(([prefix]) => name.startsWith(prefix));
+    if (!section) {
       issues.push({ key: name, reason: `is not a setting; overrides of the config file are named ${OVERRIDE_PREFIX}<KEY>[__<KEY>...] (see src/config/README.md)` });
       continue;
     }
-    const path = ["id_generator", ...name.slice(OVERRIDE_PREFIX.length).toLowerCase().split("__")];
+    const path = [section[1], ...name.slice(section[0].length).toLowerCase().split("__")];
     if (path.some((segment) => !/^[a-z0-9_]+$/.test(segment) || segment.startsWith("_"))) {
       issues.push({ key: name, reason: "has an empty or malformed path segment (segments are separated by exactly two underscores)" });
       continue;

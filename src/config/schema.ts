@@ -2,6 +2,7 @@
 // extensions (profile, rule parameters, pool and buffer sizes), and the relations between the sizes.
 import { z } from "zod";
 import { PROFILES } from "../../wasm/index.js";
+import { sequencesSchema } from "./sequences";
 
 export const TYPE_NAME = /^[a-z][a-z0-9_]{1,63}$/;
 /** The filter rules OpenG2P reads directly under id_generator (the same names as the engine's parameters). */
@@ -73,8 +74,12 @@ const idGeneratorSchema = z
 
 export const SECTION_KEYS = Object.keys(idGeneratorSchema.in.shape);
 
-/** The whole file: only id_generator is read; other top-level keys are OpenG2P's or the operator's, and ignored. */
-export const fileSchema = z.looseObject({ id_generator: idGeneratorSchema });
+/**
+ * The whole file: id_generator (OpenG2P's) and sequences (this service's counters, src/config/sequences.ts; the
+ * default counter exists without it). Other top-level keys are OpenG2P's or the operator's, and ignored.
+ */
+export const fileSchema = z.looseObject({ id_generator: idGeneratorSchema, sequences: sequencesSchema.prefault({}) });
+export const READ_SECTIONS = ["id_generator", "sequences", "keys", "accountability"];
 export type FileSettings = z.output<typeof fileSchema>;
 
 export interface PoolSizes {

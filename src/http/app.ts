@@ -1,12 +1,18 @@
 // Builds the HTTP application: every route the service answers, with no socket attached, so tests can call
 // app.request() or serve it on a port of their choosing. Every error leaves in the OpenG2P envelope.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { bodyLimit } from "hono/body-limit";
+import type { KeyRing } from "../auth/keys";
+import type { RateLimiter } from "../auth/rate-limit";
 import type { Log } from "../db/log";
 import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry";
+import { accountability, requireScope } from "./auth";
 import { mountDocs } from "./docs";
 import { observeRequests, requestIdOf, type ObserveOptions } from "./observe";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
+import { mountSequences, type SequenceDeps } from "./sequence/routes";
 import { mountValidator, type ValidatorOptions } from "./validator/routes";
 
 export interface AppOptions {
@@ -15,12 +21,16 @@ export interface AppOptions {
   openg2p?: OpenG2pDeps;
   /** Process alive (liveness) and ready to serve (readiness), for the orchestrator's probes. */
   probes?: { ready: () => Promise<boolean> };
+  /** The sequential API (/next, /range, /counters/...); its errors are its own JSON, not the envelope. */
+  sequences?: SequenceDeps;
   log?: Log;
   version?: string;
   /** Request ids, request metrics and the access log (src/http/observe.ts); absent: none of them. */
   observe?: ObserveOptions;
   /** GET /metrics: the Prometheus exposition; absent: no such route. */
   metrics?: { expose: () => Promise<string> };
+  /** API keys and per-key rate limits (none: the service runs open), and the request body limit (default 64 KiB). */
+  access?: { keys?: KeyRing; limiter?: RateLimiter; maxBodyBytes?: number };
 }
 
 export function createApp(opts: AppOptions = {}): OpenAPIHono {
@@ -34,9 +44,23 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     },
   });
   if (opts.observe) app.use("*", observeRequests(opts.observe));
+  // Accountability (issue 5): request ids, keys and limits for requireScope, and one body limit for every route.
+  const maxBodyBytes = opts.access?.maxBodyBytes ?? 65_536;
+  app.use("*", accountability(opts.access?.keys, opts.access?.limiter));
+  app.use("*", bodyLimit({ maxSize: maxBodyBytes, onError: (c) => errorResponse(c, "bodyTooLarge", String(maxBodyBytes)) }));
   mountValidator(app, opts.validator);
   mountDocs(app, opts.version ?? "0.0.0");
   if (opts.openg2p) mountOpenG2p(app, opts.openg2p);
+  if (opts.sequences) {
+    // API keys: counters hand out numbers like issuing hands out IDs, so they need scope `issue`. A key's
+    // id_types list is about ID types, not counters, so it does not restrict them. Registered only when keys
+    // are configured: in open mode /next keeps its shortest path. Key errors (401/403/429) come in the
+    // envelope, as on every route; the counters' own errors keep their {code, message} shape.
+    if (opts.access?.keys && !opts.access.keys.open) {
+      for (const path of ["/next", "/range", "/counters/*"]) app.use(path, requireScope("issue", { idType: () => undefined }));
+    }
+    mountSequences(app, opts.sequences);
+  }
   app.get("/livez", (c) => c.json({ status: "alive" }));
   app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   const metrics = opts.metrics;
@@ -51,6 +75,8 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     return errorResponse(c, "noRoute", path);
   });
   app.onError((error, c) => {
+    // A client's mistake caught by a validator (a malformed JSON body): 422 in the envelope, not a 500.
+    if (error instanceof HTTPException && error.status < 500) return errorResponse(c, "invalidParameter", error.message || "malformed request");
     log({ level: "error", msg: "request failed", requestId: requestIdOf(c), method: c.req.method, path: new URL(c.req.url).pathname, error: String(error), stack: error.stack });
     return errorResponse(c, "internal");
   });

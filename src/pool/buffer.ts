@@ -47,16 +47,26 @@ export class PrefetchBuffer {
     return id;
   }
 
+  /** `count` IDs at once if that many are in memory (a batch is all or nothing), else undefined. */
+  takeMany(count: number): string[] | undefined {
+    if (this.available < count) return undefined;
+    const ids = this.#ids.slice(this.#next, this.#next + count);
+    this.#next += count;
+    if (this.available < this.#options.lowWater && performance.now() >= this.#retryAt) void this.refill().catch(() => undefined);
+    return ids;
+  }
+
   /**
-   * Claims up to `size` more IDs unless a claim is already running; resolves to how many arrived. While
-   * backing off after a failed claim it rejects at once with that failure.
+   * Claims up to `size` more IDs (or `atLeast`, for a batch larger than that) unless a claim is already
+   * running; resolves to how many arrived. While backing off after a failed claim it rejects at once with
+   * that failure.
    */
-  refill(): Promise<number> {
+  refill(atLeast = 0): Promise<number> {
     if (this.#closed) return Promise.resolve(0);
     if (this.#claiming) return this.#claiming;
     if (performance.now() < this.#retryAt) return Promise.reject(this.#lastError);
     this.#claiming = this.#options
-      .claim(this.#options.size)
+      .claim(Math.max(this.#options.size, atLeast))
       .then(
         (ids) => {
           if (ids.length > 0) {

@@ -1,7 +1,7 @@
 // The configured ID types of this pod: their rules (validation) and their pools (issuance). What the HTTP
 // edge calls; it knows nothing of HTTP.
 import type { Rules, Validation } from "../../wasm/index.js";
-import type { IssueResult, TypePool } from "./pool";
+import type { BatchResult, IssueResult, TypePool } from "./pool";
 
 export interface IdTypeRuntime {
   readonly name: string;
@@ -28,6 +28,11 @@ export class IdIssuer {
   /** The next ID of a configured type (the caller checks has() first). */
   issue(name: string): Promise<IssueResult> {
     return this.#get(name).pool.issue();
+  }
+
+  /** `count` IDs of a configured type at once, or none (see TypePool.issueMany). */
+  issueMany(name: string, count: number): Promise<BatchResult> {
+    return this.#get(name).pool.issueMany(count);
   }
 
   validate(name: string, id: string): Validation {

@@ -39,6 +39,8 @@ export interface PoolObserver {
 }
 
 export type IssueResult = { id: string } | { exhausted: true } | { behind: true };
+/** A batch: all `count` IDs, or none and why; `short` says how many this pod could still hand out. */
+export type BatchResult = { ids: string[] } | { exhausted: true } | { behind: true } | { short: number };
 
 const TIMED_OUT = Symbol("timed out");
 /** `work`'s result, or TIMED_OUT after `ms` (work goes on; its result is then ignored). */
@@ -126,6 +128,62 @@ export class TypePool {
       if (added === TIMED_OUT) return this.#takeOr({ behind: true });
       if (added === 0) await Bun.sleep(Math.min(50, Math.max(0, left()))); // another pod's refill may be landing
     }
+  }
+
+  /**
+   * `count` IDs at once, or none: a batch is never handed out in part. Takes them from the buffer when it
+   * holds enough, else claims what is missing (one claim of at least `count`) and waits up to `waitMs`.
+   * When the type's space is fully generated and the pool is empty, a batch larger than this pod's buffer
+   * can never be served: it answers `short` (how many are left here) at once, or `exhausted` when nothing is.
+   */
+  async issueMany(count: number, waitMs = 10_000): Promise<BatchResult> {
+    const ready = this.#buffer.takeMany(count);
+    if (ready !== undefined) return this.#issuedMany(ready);
+    try {
+      return await this.#issueManyWhenStocked(count, waitMs);
+    } catch (error) {
+      this.#databaseTrouble(error);
+      return { behind: true };
+    }
+  }
+
+  async #issueManyWhenStocked(count: number, waitMs: number): Promise<BatchResult> {
+    const deadline = performance.now() + waitMs;
+    const left = () => deadline - performance.now();
+    const takeOr = (otherwise: BatchResult): BatchResult => {
+      const ids = this.#buffer.takeMany(count);
+      return ids !== undefined ? this.#issuedMany(ids) : otherwise;
+    };
+    for (;;) {
+      const ids = this.#buffer.takeMany(count);
+      if (ids !== undefined) return this.#issuedMany(ids);
+      if (left() <= 0) return { behind: true };
+      const arrived = await within(this.#buffer.refill(count - this.#buffer.available), left());
+      if (arrived === TIMED_OUT) return takeOr({ behind: true });
+      if (arrived > 0) continue;
+      // The pool had nothing to claim: used up, or a refill is due.
+      const spent = await within(this.#spaceSpent(), left());
+      if (spent === TIMED_OUT) return takeOr({ behind: true });
+      if (spent) {
+        if (this.#buffer.available > 0) return takeOr({ short: this.#buffer.available });
+        return (await within(this.#exhausted(), left())) === true ? takeOr({ exhausted: true }) : takeOr({ behind: true });
+      }
+      const added = await within(this.replenish(), left());
+      if (added === TIMED_OUT) return takeOr({ behind: true });
+      if (added === 0) await Bun.sleep(Math.min(50, Math.max(0, left())));
+    }
+  }
+
+  /** Every valid ID generated and none left in the pool: no claim can bring more. */
+  async #spaceSpent(): Promise<boolean> {
+    const { sql, idType, capacity } = this.#options;
+    if (!capacity.exact || (await readGenerated(sql, idType)) < capacity.count) return false;
+    return (await countAvailable(sql, idType)) === 0;
+  }
+
+  #issuedMany(ids: string[]): BatchResult {
+    for (const id of ids) this.#issued(id);
+    return { ids };
   }
 
   #takeOr(otherwise: IssueResult): IssueResult {

@@ -79,9 +79,9 @@ describe("per-type extensions", () => {
 });
 
 describe("unknown keys", () => {
-  test("top-level keys other than id_generator are ignored, with a warning", () => {
+  test("top-level keys other than our sections are ignored, with a warning", () => {
     const config = loadFrom(`logging:\n  level: DEBUG\n${OPENG2P_EXAMPLE}`);
-    expect(config.warnings).toEqual(["top-level keys ignored (only id_generator is read): logging"]);
+    expect(config.warnings).toEqual(["top-level keys ignored (only id_generator, sequences, keys, accountability are read): logging"]);
   });
 
   test("a typo in a type's keys is refused, with a suggestion", () => {

@@ -27,8 +27,17 @@ test("pool_id rejects an ID registered twice for one type", async () => {
   });
 });
 
-test("pool_id rejects an ID of an unknown type", async () => {
-  await expect(db.sql`insert into pool_id (id_type, id) values ('nobody', '1')`).rejects.toMatchObject({ code: "23503" });
+// 005_refill_speed: no foreign key to id_type (a lookup per inserted ID, guarding a type deletion that never
+// happens); the key compares bytes (collation "C"), and the primary key stays the uniqueness guarantee.
+test("pool_id's key is (id_type, id) under collation C, with no per-row foreign key", async () => {
+  const columns = await db.sql<{ column_name: string; collation_name: string }[]>`
+    select column_name, collation_name from information_schema.columns where table_name = 'pool_id' order by column_name`;
+  expect([...columns]).toEqual([
+    { column_name: "id", collation_name: "C" },
+    { column_name: "id_type", collation_name: "C" },
+  ]);
+  const constraints = await db.sql<{ contype: string }[]>`select contype from pg_constraint where conrelid = 'pool_id'::regclass`;
+  expect(constraints.map((row) => row.contype)).toEqual(["p"]);
 });
 
 test("id_type rejects names that are not lower-case identifiers of 2 to 64 characters", async () => {
@@ -48,4 +57,23 @@ test("a chunk gets an identity chunk_id and a claim moves it whole", async () =>
     insert into claimed_chunk (chunk_id, id_type, ids, claimed_by) select chunk_id, id_type, ids, 'pod-a' from taken`;
   const [claimed] = await db.sql`select ids, claimed_by from claimed_chunk`;
   expect(claimed).toMatchObject({ ids: ["1111111111", "2222222222"], claimed_by: "pod-a" });
+});
+
+// Accountability (004): an ID is audited as issued at most once; idempotency rows are pending or done.
+test("issued_id rejects an ID recorded twice, and an unknown type", async () => {
+  await db.sql`insert into issued_id (id_type, id, issued_to, request_id) values ('farmer_id', '5555555555', 'alice', 'r1')`;
+  await expect(db.sql`insert into issued_id (id_type, id, issued_to, request_id) values ('farmer_id', '5555555555', 'bob', 'r2')`).rejects.toMatchObject({
+    code: "23505",
+    constraint_name: "issued_id_pkey",
+  });
+  await expect(db.sql`insert into issued_id (id_type, id, issued_to, request_id) values ('nobody', '1', 'a', 'r')`).rejects.toMatchObject({ code: "23503" });
+});
+
+test("idempotency_key: one row per caller, type and key; state is pending or done", async () => {
+  const row = (state: string) => db.sql`
+    insert into idempotency_key (caller, id_type, key, fingerprint, owner, state, expires_at)
+    values ('alice', 'farmer_id', 'k', 'f', 'o', ${state}, now() + interval '1 day')`;
+  await expect(row("lost")).rejects.toMatchObject({ code: "23514" });
+  await row("pending");
+  await expect(row("done")).rejects.toMatchObject({ code: "23505" });
 });

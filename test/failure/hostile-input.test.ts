@@ -47,6 +47,11 @@ const KNOWN_PATHS = [
   "/v1/idgenerator/config",
   "/next",
   "/range",
+  "/counters/default/next",
+  "/counters/default/range",
+  "/counters/default",
+  "/counters/nobody/next",
+  "/counters/Not_A_Name/range",
   "/livez",
   "/readyz",
   "/openapi.json",
@@ -61,7 +66,7 @@ const oddText = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.constantFrom("\u0000", "%00", "..", "%2e%2e", "\uFEFF", "\u202E", "💥", "𝟘𝟙", "٣", "null", "-1", "1e309", "0x10", " ", "%", "%zz"),
 );
-const segment = fc.oneof(fc.constantFrom("v1", "idgenerator", "farmer", "tiny", "id", "ids", "validate", "next", "range", "x"), oddText);
+const segment = fc.oneof(fc.constantFrom("v1", "idgenerator", "farmer", "tiny", "id", "ids", "validate", "next", "range", "counters", "default", "x"), oddText);
 
 const pathArb = fc.oneof(
   fc.constantFrom(...KNOWN_PATHS),

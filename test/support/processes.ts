@@ -27,6 +27,8 @@ export interface SpawnOptions {
   label?: string;
   /** The child is killed (SIGKILL) after this long, whatever the test is doing. */
   timeoutMs?: number;
+  /** Another entry point than src/main.ts (benchmarks' yardstick servers). */
+  main?: string;
 }
 
 export class ServiceProcess {
@@ -39,9 +41,9 @@ export class ServiceProcess {
   #waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   readonly exited: Promise<number>;
 
-  constructor({ env, label = "service", timeoutMs = 120_000 }: SpawnOptions) {
+  constructor({ env, label = "service", timeoutMs = 120_000, main = MAIN }: SpawnOptions) {
     this.label = label;
-    this.proc = Bun.spawn([process.execPath, MAIN], {
+    this.proc = Bun.spawn([process.execPath, main], {
       cwd: ROOT,
       env: { ...inheritedEnvironment(), ...env },
       stdin: "ignore",

@@ -1,8 +1,12 @@
 // The OpenG2P ID Generator 1.0 API (api-contract.md §1) on @hono/zod-openapi: the routes, their schemas
 // (which also make /openapi.json), and the envelope on every answer, errors included.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { lookupId } from "../../issuance/audit";
+import { bounded } from "../../issuance/idempotency";
 import type { IdIssuer } from "../../pool/issuer";
+import { requireScope } from "../auth";
 import { envelope, errorResponse } from "./envelope";
+import { answerIssuance, type IssuanceDeps } from "./issuance";
 
 export interface OpenG2pDeps {
   issuer: IdIssuer;
@@ -10,6 +14,8 @@ export interface OpenG2pDeps {
   health: () => Promise<"ready" | "starting" | "database">;
   version: { service_version: string; build_time: string; git_commit: string };
   filterRules: Record<string, unknown>;
+  /** Audit, idempotency and lookup (they need the database); absent in tests of the bare API. */
+  issuance?: IssuanceDeps;
 }
 
 const TYPE_NAME = /^[a-z][a-z0-9_]{1,63}$/;
@@ -30,18 +36,79 @@ const idTypeParam = z
   .regex(TYPE_NAME, "an ID type is a lowercase letter then 1 to 63 lowercase letters, digits or underscores")
   .openapi({ param: { name: "id_type", in: "path" }, example: "farmer" });
 
+/** The answers of a guarded route (src/http/auth.ts), and the body limit of every route. */
+const ACCOUNTABILITY_ERRORS = {
+  400: errorContent("IDG-019: malformed Idempotency-Key"),
+  401: errorContent("IDG-011: no API key; IDG-012: wrong API key"),
+  403: errorContent("IDG-013: the key lacks the scope; IDG-014: the key may not use this ID type"),
+  413: errorContent("IDG-016: request body over the limit"),
+  429: errorContent("IDG-015: the key's rate limit; see Retry-After"),
+};
+
 const issueRoute = createRoute({
   method: "post",
   path: "/v1/idgenerator/{id_type}/id",
   summary: "Issue one ID",
-  description: "Hands out the next ID of the type from this pod's buffer. Any request body is ignored.",
-  request: { params: z.object({ id_type: idTypeParam }) },
+  description:
+    "Hands out the next ID of the type from this pod's buffer, recorded (when, to whom) before the answer leaves. " +
+    "Any request body is ignored. With an `Idempotency-Key` header, a retry gets the same ID. Scope: issue.",
+  request: { params: z.object({ id_type: idTypeParam }), headers: z.object({ "idempotency-key": z.string().optional() }) },
   responses: {
     200: okContent(z.object({ id: z.string().openapi({ example: "742968927519" }) }), "IssuedId", "An ID, never issued before"),
+    ...ACCOUNTABILITY_ERRORS,
     404: errorContent("IDG-003: the type is not configured"),
     410: errorContent("IDG-002: every valid ID of the type has been issued"),
-    422: errorContent("IDG-007: malformed type name"),
-    503: errorContent("IDG-001: no ID available right now; a refill is in progress, retry shortly"),
+    422: errorContent("IDG-007: malformed type name; IDG-017: Idempotency-Key reused for another request"),
+    503: errorContent("IDG-001: no ID available right now; a refill is in progress, retry shortly; IDG-020: the audit could not be written"),
+  },
+});
+
+const batchRoute = createRoute({
+  method: "post",
+  path: "/v1/idgenerator/{id_type}/ids",
+  summary: "Issue a batch of IDs",
+  description:
+    "Hands out `count` IDs (1 to 10,000) at once, all or none, each recorded before the answer leaves. " +
+    "With an `Idempotency-Key` header, a retry gets the same IDs. Scope: issue.",
+  request: {
+    params: z.object({ id_type: idTypeParam }),
+    headers: z.object({ "idempotency-key": z.string().optional() }),
+    body: { required: true, content: { "application/json": { schema: z.object({ count: z.int().min(1).max(10_000).openapi({ example: 100 }) }) } } },
+  },
+  responses: {
+    200: okContent(z.object({ ids: z.array(z.string()) }), "IssuedIds", "The IDs, never issued before"),
+    ...ACCOUNTABILITY_ERRORS,
+    404: errorContent("IDG-003: the type is not configured"),
+    409: errorContent("IDG-021: fewer IDs left than asked for (the message says how many); IDG-018: same Idempotency-Key in progress"),
+    410: errorContent("IDG-002: every valid ID of the type has been issued"),
+    422: errorContent("IDG-007: count missing or outside 1..10000, or malformed body; IDG-017: Idempotency-Key reused for another request"),
+    503: errorContent("IDG-001: not enough IDs at hand right now, retry shortly; IDG-020: the audit could not be written"),
+  },
+});
+
+const lookupRoute = createRoute({
+  method: "get",
+  path: "/v1/idgenerator/{id_type}/id/{id}",
+  summary: "Look up an ID",
+  description:
+    "issued (with when and to whom), available (generated, not yet issued), or unknown (never generated, lost, " +
+    "or issued while audit was off). Scope: lookup.",
+  request: {
+    params: z.object({
+      id_type: idTypeParam,
+      id: z.string().regex(/^\d{1,32}$/, "an ID is 1 to 32 digits").openapi({ param: { name: "id", in: "path" }, example: "742968927519" }),
+    }),
+  },
+  responses: {
+    200: okContent(
+      z.object({ id: z.string(), status: z.enum(["issued", "available", "unknown"]), issued_at: z.string().nullable(), issued_to: z.string().nullable() }),
+      "Lookup",
+      "What is known of the ID",
+    ),
+    ...ACCOUNTABILITY_ERRORS,
+    404: errorContent("IDG-003: the type is not configured"),
+    422: errorContent("IDG-007: malformed type name or ID"),
+    503: errorContent("IDG-006: the database does not answer"),
   },
 });
 
@@ -102,6 +169,8 @@ const configRoute = createRoute({
 /** Paths of this API, for telling a wrong method (405) from an unknown path (404). */
 export const OPENG2P_PATHS: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/v1\/idgenerator\/[^/]+\/id$/, methods: ["POST"] },
+  { pattern: /^\/v1\/idgenerator\/[^/]+\/ids$/, methods: ["POST"] },
+  { pattern: /^\/v1\/idgenerator\/[^/]+\/id\/(?!validate\/)[^/]+$/, methods: ["GET", "HEAD"] },
   { pattern: /^\/v1\/idgenerator\/[^/]+\/id\/validate\/[^/]+$/, methods: ["GET", "HEAD"] },
   { pattern: /^\/v1\/idgenerator\/(health|version|config)$/, methods: ["GET", "HEAD"] },
 ];
@@ -109,13 +178,32 @@ export const OPENG2P_PATHS: { pattern: RegExp; methods: string[] }[] = [
 export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps): void {
   const { issuer } = deps;
 
+  // API keys (src/http/auth.ts): health, version, validate, docs and the validator page stay open.
+  app.use("/v1/idgenerator/:id_type/id", requireScope("issue"));
+  app.use("/v1/idgenerator/:id_type/ids", requireScope("issue"));
+  app.use("/v1/idgenerator/:id_type/id/:id", requireScope("lookup"));
+  app.use("/v1/idgenerator/config", requireScope(null));
+
   app.openapi(issueRoute, async (c) => {
     const { id_type } = c.req.valid("param");
     if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
-    const result = await issuer.issue(id_type);
-    if ("id" in result) return c.json(envelope({ id: result.id }), 200);
-    if ("exhausted" in result) return errorResponse(c, "exhausted", id_type);
-    return errorResponse(c, "replenishing", id_type, { "Retry-After": "1" });
+    return answerIssuance(c, deps.issuance, id_type, "", () => issuer.issue(id_type)) as never;
+  });
+
+  app.openapi(batchRoute, async (c) => {
+    const { id_type } = c.req.valid("param");
+    const { count } = c.req.valid("json");
+    if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
+    return answerIssuance(c, deps.issuance, id_type, `count=${count}`, () => issuer.issueMany(id_type, count)) as never;
+  });
+
+  app.openapi(lookupRoute, async (c) => {
+    const { id_type, id } = c.req.valid("param");
+    if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
+    if (!deps.issuance) return errorResponse(c, "database");
+    const answer = await bounded(lookupId(deps.issuance.sql, id_type, id), 5000).catch(() => null);
+    if (!answer) return errorResponse(c, "database");
+    return c.json(envelope(answer), 200);
   });
 
   app.openapi(validateRoute, (c) => {

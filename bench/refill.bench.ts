@@ -1,0 +1,131 @@
+// Pool refill and claim rates straight into PostgreSQL (issue 3: refill >= 150k IDs/s at length 10). Every
+// insert path of bench/lib/refill-variants.ts on every schema variant, each on its own fresh database, in
+// interleaved rounds with the same candidates; then chunk claims. Generation is timed apart (it runs in the
+// pod, in slices, off the request path). Checks the pools it built are exact (no ID twice, counts agree).
+// Standalone: `bun bench/refill.bench.ts` (ROUNDS, REFILL_BATCH); `npm run bench` runs it as one section.
+import { createRules } from "../wasm/index.js";
+import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
+import { copyStaged, shipped, unnestOneStatement, unnestRandom, unnestSorted, type InsertPath } from "./lib/refill-variants";
+import { claimChunks, REFILL_LOCK_NAMESPACE } from "../src/pool/queries";
+import { median } from "./lib/stats";
+
+export interface RefillSettings {
+  rounds: number;
+  batch: number;
+  claimSizes: number[];
+  log: (message: string) => void;
+  /** Quick mode: the path before this work and the shipped one only. */
+  onlyBeforeAndShipped?: boolean;
+}
+
+type Schema = "001" | "001-nofk" | "005";
+const ALL_VARIANTS: { name: string; schema: Schema; path: InsertPath; note: string }[] = [
+  { name: "before: 001 schema, unnest unsorted", schema: "001", path: unnestRandom, note: "the insert path and schema before this work" },
+  { name: "001 schema, unnest sorted", schema: "001", path: unnestSorted, note: "key order only" },
+  { name: "001 without FK, unnest sorted", schema: "001-nofk", path: unnestSorted, note: "key order, no foreign key" },
+  { name: "005, unnest unsorted", schema: "005", path: unnestRandom, note: "schema change only" },
+  { name: "005, unnest sorted", schema: "005", path: unnestSorted, note: "" },
+  { name: "005, one statement", schema: "005", path: unnestOneStatement, note: "sorted and chunked in SQL" },
+  { name: "005, COPY staged", schema: "005", path: copyStaged, note: "COPY into a temp table, sorted and chunked in SQL" },
+  { name: "shipped (src/pool/queries.ts)", schema: "005", path: shipped, note: "what replenishPool runs" },
+];
+
+const only = (schema: Schema) => (file: string) => schema === "005" || /^00[12]_/.test(file);
+
+export async function runRefillBench({ rounds, batch, claimSizes, log, onlyBeforeAndShipped = false }: RefillSettings) {
+  const VARIANTS = onlyBeforeAndShipped ? ALL_VARIANTS.filter((v, i) => i === 0 || v.name.startsWith("shipped")) : ALL_VARIANTS;
+  const rules = await createRules({ id_length: 10 });
+  const databases: BenchDatabase[] = [];
+  const samples = new Map<string, number[]>(VARIANTS.map((variant) => [variant.name, []]));
+  const generation: number[] = [];
+  try {
+    for (const variant of VARIANTS) {
+      const db = await benchDatabase("refill", { only: only(variant.schema) });
+      if (variant.schema === "001-nofk") await db.sql`alter table pool_id drop constraint pool_id_id_type_fkey`;
+      await db.sql`insert into id_type (name, id_length) values ('bench', 10)`;
+      databases.push(db);
+    }
+    for (let round = 0; round < rounds; round++) {
+      const started = performance.now();
+      const candidates = rules.generate(batch);
+      generation.push(batch / ((performance.now() - started) / 1000));
+      // Rotate the order every round: whoever goes first meets a cooler (or hotter) machine.
+      for (let k = 0; k < VARIANTS.length; k++) {
+        const index = (k + round) % VARIANTS.length;
+        const variant = VARIANTS[index]!;
+        const db = databases[index]!;
+        const t0 = performance.now();
+        const added = await db.sql.begin(async (tx) => {
+          await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext('bench'))`;
+          return variant.path(tx, "bench", candidates, 1000);
+        });
+        const rate = added / ((performance.now() - t0) / 1000);
+        samples.get(variant.name)!.push(rate);
+      }
+      log(`refill round ${round + 1}/${rounds}: ${VARIANTS.map((v) => `${Math.round(samples.get(v.name)!.at(-1)! / 1000)}k`).join(" ")}`);
+    }
+    for (const [index, db] of databases.entries()) await checkExact(db, VARIANTS[index]!.name);
+    const shippedDb = databases[VARIANTS.findIndex((variant) => variant.name.startsWith("shipped"))]!;
+    const claims = await measureClaims(shippedDb, claimSizes, log);
+    const before = median(samples.get(VARIANTS[0]!.name)!);
+    return {
+      batch,
+      rounds,
+      idLength: 10,
+      generationIdsPerSecond: median(generation),
+      variants: VARIANTS.map((variant) => {
+        const rates = samples.get(variant.name)!;
+        return { name: variant.name, note: variant.note, idsPerSecond: median(rates), ratioToBefore: median(rates) / before, rounds: rates };
+      }),
+      claims,
+    };
+  } finally {
+    for (const db of databases) await db.drop().catch(() => undefined);
+  }
+}
+
+/** The pool a variant built must be exact: every generated ID once in pool_id, once in pool_chunk, counts equal. */
+async function checkExact(db: BenchDatabase, name: string) {
+  const [row] = await db.sql<{ registered: string; generated: string; chunked: string; unregistered: string; distinct: string }[]>`
+    select (select count(*) from pool_id) as registered,
+           (select generated from id_type where name = 'bench') as generated,
+           (select coalesce(sum(size), 0) from pool_chunk) as chunked,
+           (select count(*) from (select unnest(ids) from pool_chunk except select id from pool_id) as c) as unregistered,
+           (select count(distinct id) from pool_chunk, unnest(ids) as id) as distinct`;
+  const { registered, generated, chunked, unregistered, distinct } = row!;
+  if (!(registered === generated && generated === chunked && chunked === distinct && unregistered === "0")) {
+    throw new Error(`${name}: pool not exact: pool_id ${registered}, generated ${generated}, in chunks ${chunked} (${distinct} distinct, ${unregistered} not in pool_id)`);
+  }
+}
+
+/** Chunk claims (what a pod does when its buffer runs low), IDs per second, one claim at a time. */
+async function measureClaims(db: BenchDatabase, sizes: number[], log: (message: string) => void) {
+  const out: { claimIds: number; chunks: number; idsPerSecond: number; claimsPerSecond: number }[] = [];
+  for (const size of sizes) {
+    const chunks = Math.max(1, Math.round(size / 1000));
+    const rates: number[] = [];
+    const [pool] = await db.sql<{ available: number }[]>`select coalesce(sum(size), 0)::int as available from pool_chunk`;
+    const claims = Math.min(20, Math.floor(pool!.available / size / 2));
+    for (let i = 0; i < claims; i++) {
+      const t0 = performance.now();
+      const claimed = await claimChunks(db.sql, "bench", chunks, "bench-pod");
+      const ids = claimed.reduce((sum, chunk) => sum + chunk.ids.length, 0);
+      if (ids === 0) break;
+      rates.push(ids / ((performance.now() - t0) / 1000));
+    }
+    const idsPerSecond = median(rates);
+    out.push({ claimIds: size, chunks, idsPerSecond, claimsPerSecond: idsPerSecond / size });
+    log(`claim ${size} IDs (${chunks} chunks): ${Math.round(idsPerSecond / 1000)}k IDs/s`);
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const results = await runRefillBench({
+    rounds: Number(process.env.ROUNDS ?? 5),
+    batch: Number(process.env.REFILL_BATCH ?? 100_000),
+    claimSizes: [1000, 5000],
+    log: (message) => console.error(`[bench:refill] ${message}`),
+  });
+  console.log(JSON.stringify(results, null, 2));
+}

@@ -1,0 +1,80 @@
+// The benchmark harness works: `bench/service.bench.ts --quick` runs end to end against real processes and a
+// real PostgreSQL, and writes well-formed results, chart and report. Nothing here judges speed (no timing
+// assertion): figures of a quick run on a shared machine mean nothing; the full run's are in bench/RESULTS.md.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../src/db/embedded";
+import { testLog } from "../support/database";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const dir = mkdtempSync(join(tmpdir(), "idgen-harness-test-"));
+let embedded: EmbeddedPostgres | undefined;
+let serverUrl: string;
+
+beforeAll(async () => {
+  serverUrl = process.env.DATABASE_URL ?? "";
+  if (!serverUrl) {
+    // Its own temporary folder as the data directory (as test/support/database.ts does): the server runs as
+    // user postgres, which may not enter a folder inside another private one.
+    const dataDir = mkdtempSync(join(tmpdir(), "idgen-harness-pg-"));
+    embedded = await startEmbeddedPostgres({ log: testLog, dataDir, port: 0, database: "postgres", ephemeral: true });
+    serverUrl = embedded.url;
+  }
+}, 60_000);
+afterAll(async () => {
+  await embedded?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("bench:quick runs every section and writes well-formed results", async () => {
+  const child = Bun.spawn([process.execPath, join(ROOT, "bench/service.bench.ts"), "--quick"], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: serverUrl, RESULTS_DIR: dir, REPORT_FILE: join(dir, "RESULTS.md") },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  if (code !== 0) console.error(stderr);
+  expect(code).toBe(0);
+  const { jsonFile, svgFile, reportFile } = JSON.parse(stdout.trim().split("\n").at(-1)!);
+  const results = JSON.parse(readFileSync(jsonFile, "utf8"));
+
+  expect(results.quick).toBe(true);
+  expect(results.machine.cores).toBeGreaterThan(0);
+  expect(results.machine.cpuProbeMsBefore).toBeGreaterThan(0);
+  expect(results.machine.cpuProbeMsAfter).toBeGreaterThan(0);
+  const byName = Object.fromEntries(results.scenarios.map((s: { name: string }) => [s.name, s]));
+  // The ceiling and the endpoints this build has are measured; the others are reported as absent, not failed.
+  for (const name of ["ceiling: trivial Hono handler", "issue", "validate", "mixed registry day"]) {
+    expect(byName[name].status).toBe("measured");
+    expect(byName[name].rounds.length).toBe(results.settings.rounds);
+    expect(byName[name].requestsPerSecond).toBeGreaterThan(0);
+    expect(byName[name].p99Ms).toBeGreaterThanOrEqual(byName[name].p50Ms);
+  }
+  expect(byName.issue.ratioToCeiling).toBeGreaterThan(0);
+  for (const scenario of results.scenarios) expect(scenario.status).toMatch(/^(measured|skipped: endpoint absent)$/);
+  expect(results.validationCost.handOverZod).toBeGreaterThan(0);
+  expect(results.pods.map((p: { pods: number }) => p.pods)).toEqual(results.settings.pods);
+  for (const pods of results.pods) {
+    expect(pods.requestsPerSecond).toBeGreaterThan(0);
+    expect(pods.memoryMb).toHaveLength(pods.pods);
+    for (const memory of pods.memoryMb) expect(memory.rssMb).toBeGreaterThan(10);
+  }
+  expect(results.issuedAfter.map((r: { issued: number }) => r.issued)).toEqual(results.settings.issuedAfter);
+  expect(results.issuedAfter[0].ratioToFresh).toBe(1);
+  // Every refill variant built an exact pool (the bench checks that and throws otherwise) at some rate.
+  expect(results.refill.variants.length).toBeGreaterThanOrEqual(2);
+  for (const variant of results.refill.variants) expect(variant.idsPerSecond).toBeGreaterThan(0);
+  expect(results.refill.claims[0].idsPerSecond).toBeGreaterThan(0);
+  expect(results.rules.markdown).toContain("|");
+
+  const svg = readFileSync(svgFile, "utf8");
+  expect(svg.startsWith("<svg")).toBe(true);
+  expect(svg).toContain("<rect");
+  const report = readFileSync(reportFile, "utf8");
+  expect(report).toContain("## Targets (issue 3)");
+  expect(report).toContain("## What limits each figure");
+  expect(report).toContain("| issue |");
+}, 300_000);

@@ -1,0 +1,50 @@
+// The drain at the socket edge (src/http/drain.ts), on a real Bun server and real connections: requests in
+// flight when a stop begins are all answered, none reset, and the connections they used are closed after.
+import { expect, test } from "bun:test";
+import { drainable } from "../../src/http/drain";
+
+test("a stop mid-load answers every request in flight and resets none", async () => {
+  const edge = drainable(async (request) => {
+    const ms = Number(new URL(request.url).searchParams.get("ms"));
+    if (ms > 0) await Bun.sleep(ms);
+    return new Response("ok");
+  });
+  const server = Bun.serve({ port: 0, fetch: edge.fetch });
+  let answered = 0;
+  let lastConnectionHeader: string | null = null;
+  const problems: string[] = [];
+  let sending = true;
+  const clients = Array.from({ length: 40 }, async (_, client) => {
+    while (sending) {
+      try {
+        const res = await fetch(`${server.url.href}?ms=${client % 3 === 0 ? 50 : 0}`);
+        expect(await res.text()).toBe("ok");
+        lastConnectionHeader = res.headers.get("connection");
+        answered++;
+      } catch (error) {
+        problems.push(String(error));
+      }
+    }
+  });
+  await Bun.sleep(300);
+  sending = false; // the load balancer sends no more; what was sent is in flight
+  const inFlightAtStop = edge.inFlight;
+  expect(await edge.drain(5_000)).toBe(true);
+  await server.stop(true);
+  await Promise.all(clients);
+  expect(problems).toEqual([]);
+  expect(inFlightAtStop).toBeGreaterThan(0); // the test did stop mid-load
+  expect(answered).toBeGreaterThan(40);
+  expect(lastConnectionHeader).toBe("close"); // answers during the drain close their connections
+});
+
+test("a handler that throws is counted out of flight, and the error reaches Bun", async () => {
+  const edge = drainable(() => {
+    throw new Error("boom");
+  });
+  const server = Bun.serve({ port: 0, fetch: edge.fetch, error: () => new Response("handled", { status: 500 }) });
+  const res = await fetch(server.url.href);
+  expect(res.status).toBe(500);
+  expect(edge.inFlight).toBe(0);
+  await server.stop(true);
+});

@@ -1,0 +1,53 @@
+// The refill insert (addGenerated) against a real PostgreSQL: only IDs never generated before are added, each
+// once, in the order the engine drew them (the order they will be issued in), and the generated counter
+// agrees. Concurrent refills of one type by several connections never register an ID twice.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { addGenerated, registerIdType, REFILL_LOCK_NAMESPACE } from "../../src/pool/queries";
+import { testDatabase, type TestDatabase } from "../support/database";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await testDatabase();
+  await registerIdType(db.sql, { name: "refilled", idLength: 10, capacity: 10n ** 9n, capacityExact: false });
+});
+afterAll(() => db.drop());
+
+const refill = (candidates: string[], chunkSize: number) =>
+  db.sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext('refilled'))`;
+    return addGenerated(tx, "refilled", candidates, chunkSize);
+  });
+
+const chunks = () => db.sql<{ ids: string[] }[]>`select ids from pool_chunk where id_type = 'refilled' order by chunk_id`;
+
+test("fresh candidates are registered once and chunked in candidate order; known and repeated ones are dropped", async () => {
+  expect(await refill(["5000000003", "9000000001", "2000000007"], 2)).toBe(3);
+  // 9000000001 is known; 4000000005 appears twice in the batch; order is not numeric on purpose.
+  const added = await refill(["8000000002", "9000000001", "4000000005", "1000000009", "4000000005", "6000000004"], 2);
+  expect(added).toBe(4);
+  expect((await chunks()).map((row) => row.ids)).toEqual([
+    ["5000000003", "9000000001"],
+    ["2000000007"],
+    ["8000000002", "4000000005"],
+    ["1000000009", "6000000004"],
+  ]);
+  const [counts] = await db.sql<{ registered: number; generated: number }[]>`
+    select (select count(*)::int from pool_id where id_type = 'refilled') as registered,
+           (select generated::int from id_type where name = 'refilled') as generated`;
+  expect(counts).toEqual({ registered: 7, generated: 7 });
+  expect(await refill(["5000000003", "8000000002"], 2)).toBe(0);
+  expect(await refill([], 2)).toBe(0);
+});
+
+test("refills racing on several connections register every ID once", async () => {
+  // Overlapping candidate sets, refilled at once: the advisory lock serialises them and the anti-join drops
+  // what an earlier one registered.
+  const sets = Array.from({ length: 6 }, (_, k) => Array.from({ length: 3000 }, (_, i) => String(3_000_000_000 + ((i * 7 + k * 1000) % 9000))));
+  const added = await Promise.all(sets.map((set) => refill(set, 500)));
+  const distinct = new Set(sets.flat()).size;
+  expect(added.reduce((sum, n) => sum + n, 0)).toBe(distinct);
+  const [row] = await db.sql<{ ids: number; distinct: number }[]>`
+    select count(*)::int as ids, count(distinct id)::int as distinct
+    from pool_chunk, unnest(ids) as id where id_type = 'refilled' and id like '3%'`;
+  expect(row).toEqual({ ids: distinct, distinct });
+});
