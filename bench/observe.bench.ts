@@ -4,7 +4,7 @@
 // once with observation on (as deployed) and once with it off, plus a trivial Hono handler. wrk (Debian package
 // `wrk`) drives POST /v1/idgenerator/farmer/id against each in turn, interleaved round by round (the machine's
 // speed drifts), and the report gives per-round ratios' medians: observed / bare issuance, and each against the
-// trivial handler. Writes bench/results/observe-<date>.json. OBSERVE_ROUNDS, OBSERVE_SECONDS, OBSERVE_CONNECTIONS.
+// trivial handler. Writes bench/results/observe-<date>.json. OBSERVE_ROUNDS, OBSERVE_SECONDS, OBSERVE_CONNECTIONS, OBSERVE_PAIR_ISSUES.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -16,6 +16,8 @@ import { startService, type Service } from "../src/service";
 const ROUNDS = Number(process.env.OBSERVE_ROUNDS ?? 6);
 const SECONDS = Number(process.env.OBSERVE_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.OBSERVE_CONNECTIONS ?? 50);
+/** Issues per variant in each in-process pair (with audit on, issuance is database-bound: keep pairs short). */
+const PAIR_ISSUES = Number(process.env.OBSERVE_PAIR_ISSUES ?? 1000);
 const ROOT = resolve(import.meta.dir, "..");
 const wrk = Bun.which("wrk");
 if (!wrk) throw new Error("wrk is not installed (apt-get install wrk)");
@@ -102,10 +104,10 @@ try {
   for (let pair = 0; pair < PAIRS; pair++) {
     const order = pair % 2 === 0 ? (["observed", "bare"] as const) : (["bare", "observed"] as const);
     const micros: Record<string, { wall: number; cpu: number }> = {};
-    for (const name of order) micros[name] = await perRequest(targets[name], 4_000);
+    for (const name of order) micros[name] = await perRequest(targets[name], PAIR_ISSUES);
     inProcess.push(micros);
   }
-  console.log(`in-process: ${PAIRS} pairs of 4,000 issues each`);
+  console.log(`in-process: ${PAIRS} pairs of ${PAIR_ISSUES} issues each`);
 
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const ratio = (a: string, b: string) => median(rounds.map((round) => round[a]!.rate / round[b]!.rate));
@@ -126,7 +128,7 @@ try {
   console.log(JSON.stringify(summary, null, 2));
   const date = new Date().toISOString().slice(0, 10);
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  writeFileSync(join(ROOT, `bench/results/observe-${date}.json`), JSON.stringify({ date, command: "npm run bench:observe", settings: { ROUNDS, SECONDS, CONNECTIONS }, rounds, inProcess, summary }, null, 2) + "\n");
+  writeFileSync(join(ROOT, `bench/results/observe-${date}.json`), JSON.stringify({ date, command: "npm run bench:observe", settings: { ROUNDS, SECONDS, CONNECTIONS, PAIR_ISSUES }, rounds, inProcess, summary }, null, 2) + "\n");
 } finally {
   for (const server of servers) server.stop(true);
   for (const service of services) await service.stop().catch(() => undefined);
