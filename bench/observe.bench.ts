@@ -4,7 +4,7 @@
 // once with observation on (as deployed) and once with it off, plus a trivial Hono handler. wrk (Debian package
 // `wrk`) drives POST /v1/idgenerator/farmer/id against each in turn, interleaved round by round (the machine's
 // speed drifts), and the report gives per-round ratios' medians: observed / bare issuance, and each against the
-// trivial handler. Writes bench/results/observe-<date>.json. OBSERVE_ROUNDS, OBSERVE_SECONDS, OBSERVE_CONNECTIONS.
+// trivial handler. Writes bench/results/observe-<date>.json. OBSERVE_ROUNDS, OBSERVE_SECONDS, OBSERVE_CONNECTIONS, OBSERVE_PAIR_ISSUES.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -16,6 +16,8 @@ import { startService, type Service } from "../src/service";
 const ROUNDS = Number(process.env.OBSERVE_ROUNDS ?? 6);
 const SECONDS = Number(process.env.OBSERVE_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.OBSERVE_CONNECTIONS ?? 50);
+/** Issues per variant in each in-process pair (with audit on, issuance is database-bound: keep pairs short). */
+const PAIR_ISSUES = Number(process.env.OBSERVE_PAIR_ISSUES ?? 1000);
 const ROOT = resolve(import.meta.dir, "..");
 const wrk = Bun.which("wrk");
 if (!wrk) throw new Error("wrk is not installed (apt-get install wrk)");
@@ -83,22 +85,29 @@ try {
   }
   // The same comparison without sockets or wrk: app.request() in a loop, the cost per request in microseconds
   // (the difference is what observation adds to one issuance).
+  // Wall time and this process's CPU time per issue: CPU time is what observation adds to the work, and it
+  // drifts much less than wall time when other processes compete for the cores.
   const perRequest = async (app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, count: number) => {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     for (let i = 0; i < count; i++) {
       const res = await app.request("/v1/idgenerator/farmer/id", { method: "POST" });
       if (res.status !== 200) throw new Error(`issue answered ${res.status}`);
     }
-    return ((performance.now() - started) * 1000) / count;
+    const used = process.cpuUsage(cpu);
+    return { wall: ((performance.now() - started) * 1000) / count, cpu: (used.user + used.system) / count };
   };
-  const inProcess: Record<string, number>[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? (["observed", "bare"] as const) : (["bare", "observed"] as const);
-    const micros: Record<string, number> = {};
-    for (const name of order) micros[name] = await perRequest(targets[name], 20_000);
+  // Short alternating pairs: the machine's speed drifts within seconds, so each pair's difference is taken
+  // between neighbours in time, and the median over many pairs is reported.
+  const inProcess: Record<string, { wall: number; cpu: number }>[] = [];
+  const PAIRS = ROUNDS * 5;
+  for (let pair = 0; pair < PAIRS; pair++) {
+    const order = pair % 2 === 0 ? (["observed", "bare"] as const) : (["bare", "observed"] as const);
+    const micros: Record<string, { wall: number; cpu: number }> = {};
+    for (const name of order) micros[name] = await perRequest(targets[name], PAIR_ISSUES);
     inProcess.push(micros);
-    console.log(`in-process round ${round + 1}: observed ${micros.observed!.toFixed(2)} µs, bare ${micros.bare!.toFixed(2)} µs per issue`);
   }
+  console.log(`in-process: ${PAIRS} pairs of ${PAIR_ISSUES} issues each`);
 
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const ratio = (a: string, b: string) => median(rounds.map((round) => round[a]!.rate / round[b]!.rate));
@@ -106,18 +115,20 @@ try {
     observedOverBare: ratio("observed", "bare"),
     observedOverTrivial: ratio("observed", "trivial"),
     bareOverTrivial: ratio("bare", "trivial"),
-    inProcessMicros: {
-      observed: median(inProcess.map((round) => round.observed!)),
-      bare: median(inProcess.map((round) => round.bare!)),
-      added: median(inProcess.map((round) => round.observed! - round.bare!)),
-    },
+    inProcessMicros: Object.fromEntries((["wall", "cpu"] as const).map((kind) => [kind, {
+      observed: median(inProcess.map((pair) => pair.observed![kind])),
+      bare: median(inProcess.map((pair) => pair.bare![kind])),
+      added: median(inProcess.map((pair) => pair.observed![kind] - pair.bare![kind])),
+      ratio: median(inProcess.map((pair) => pair.observed![kind] / pair.bare![kind])),
+    }])),
+    wrkRatioSpread: rounds.map((round) => round.observed!.rate / round.bare!.rate).sort((a, b) => a - b),
     medianRate: Object.fromEntries(Object.keys(targets).map((name) => [name, median(rounds.map((round) => round[name]!.rate))])),
     medianP99ms: Object.fromEntries(Object.keys(targets).map((name) => [name, median(rounds.map((round) => round[name]!.p99ms))])),
   };
   console.log(JSON.stringify(summary, null, 2));
   const date = new Date().toISOString().slice(0, 10);
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  writeFileSync(join(ROOT, `bench/results/observe-${date}.json`), JSON.stringify({ date, command: "npm run bench:observe", settings: { ROUNDS, SECONDS, CONNECTIONS }, rounds, inProcess, summary }, null, 2) + "\n");
+  writeFileSync(join(ROOT, `bench/results/observe-${date}.json`), JSON.stringify({ date, command: "npm run bench:observe", settings: { ROUNDS, SECONDS, CONNECTIONS, PAIR_ISSUES }, rounds, inProcess, summary }, null, 2) + "\n");
 } finally {
   for (const server of servers) server.stop(true);
   for (const service of services) await service.stop().catch(() => undefined);

@@ -5,7 +5,6 @@ import { createLogger, redactText } from "./log";
 import { drainable } from "./http/drain";
 import { startService, STOP_DEADLINE_MS } from "./service";
 
-
 function startupFailure(message: string): never {
   console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "start-up failed", error: redactText(message) }));
   process.exit(1);

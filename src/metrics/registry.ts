@@ -145,8 +145,13 @@ export class Histogram extends Metric<HistogramChild> {
 
   #record(child: HistogramChild, value: number): void {
     // Counts per bucket, not cumulative: one increment per observation; expose() accumulates.
-    const index = this.buckets.findIndex((bound) => value <= bound);
-    if (index >= 0) child.counts[index]!++;
+    const buckets = this.buckets;
+    for (let index = 0; index < buckets.length; index++) {
+      if (value <= buckets[index]!) {
+        child.counts[index]!++;
+        break;
+      }
+    }
     child.sum += value;
     child.count++;
   }

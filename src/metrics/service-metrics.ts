@@ -117,9 +117,18 @@ export class ServiceMetrics {
     };
   }
 
+  /** Bound request series by "route method status": one string lookup per request, no label object. */
+  readonly #requestSeries = new Map<string, { observe(value: number): void }>();
+
   /** Records one HTTP request. `route` must be the matched pattern (bounded), never the raw path. */
   request(route: string, method: string, status: number, seconds: number): void {
-    this.#requestDuration.observe({ route, method, status: String(status) }, seconds);
+    const key = `${route} ${method} ${status}`;
+    let series = this.#requestSeries.get(key);
+    if (!series) {
+      series = this.#requestDuration.with({ route, method, status: String(status) });
+      this.#requestSeries.set(key, series);
+    }
+    series.observe(seconds);
   }
 
   /** The exposition, with the scrape-time gauges refreshed first. */

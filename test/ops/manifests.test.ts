@@ -126,7 +126,8 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     for (const variable of container.env) {
       if (variable.value !== undefined) env[variable.name] = variable.value;
       else if (variable.valueFrom.configMapKeyRef) env[variable.name] = configMap.data[variable.valueFrom.configMapKeyRef.key];
-      else if (variable.name === "DATABASE_URL") env[variable.name] = "postgres://idgen:secret@db:5432/idgen"; // a Secret's value
+      else if (variable.name === "DATABASE_URL") env[variable.name] = "postgres://idgen:secret@db:5432/idgen"; // Secrets' values
+      else if (variable.name === "IDGEN_API_KEYS") env[variable.name] = "registry:0123456789abcdef0123,batch-job:fedcba9876543210fedc";
     }
     const mount = container.volumeMounts.find((candidate: Loose) => env.CONFIG_PATH!.startsWith(`${candidate.mountPath}/`));
     const volume = pod.spec.volumes.find((candidate: Loose) => candidate.name === mount.name);
@@ -136,6 +137,8 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(Object.keys(config.idGenerator.idTypes).sort()).toEqual(["farmer", "household"]);
     expect(config.logLevel).toBe(overlay === "dev" ? "debug" : "info");
     expect(config.database.embedded).toBe(false);
+    expect(config.accountability.keys.map((key) => key.name)).toEqual(["registry", "batch-job"]);
+    expect(Object.keys(env).sort()).toEqual(container.env.map((variable: Loose) => variable.name).sort()); // every variable given a value
   });
 
   test("secrets are references: the database URL from a Secret the overlay or CloudNativePG provides", () => {
@@ -150,7 +153,7 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
         expect(find(objects, "Secret", ref.name).stringData[ref.key]).toStartWith("postgres://");
       }
     }
-    const apiKeys = container.env.find((candidate: Loose) => candidate.name === "API_KEYS");
+    const apiKeys = container.env.find((candidate: Loose) => candidate.name === "IDGEN_API_KEYS");
     expect(apiKeys.valueFrom.secretKeyRef.optional).toBe(true);
     // No plain-text secret anywhere in the pod spec.
     expect(container.env.filter((variable: Loose) => /URL|PASSWORD|KEY/.test(variable.name) && variable.value !== undefined)).toEqual([]);
