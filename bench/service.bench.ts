@@ -1,7 +1,9 @@
 // The service under load, every figure beside a trivial Hono-on-Bun handler measured in the same rounds.
 // `npm run bench` (full, about 12 minutes) or `npm run bench:quick` (under 2 minutes; proves the harness works,
 // says nothing about speed). Writes bench/results/<date>.json, bench/results/<date>.svg and bench/RESULTS.md
-// (quick mode: to RESULTS_DIR, default a temporary folder). What it measures, in order:
+// (quick mode: to RESULTS_DIR, default a temporary folder). BENCH_NOTE adds a line on the run's conditions to the
+// report. DATABASE_URL names the PostgreSQL server (default 127.0.0.1:5432); each section gets fresh databases.
+// What it measures, in order:
 //   1. HTTP scenarios with wrk (the k6 scenarios of bench/k6/, same paths and bodies) against the service and
 //      the ceiling, interleaved; endpoints this build lacks are probed and reported as skipped.
 //   2. What hand-checking the issue route's parameter would gain over zod-openapi validation (one process).
@@ -242,6 +244,8 @@ try {
     finishedAt: new Date().toISOString(),
     command: QUICK ? "npm run bench:quick" : "npm run bench",
     quick: QUICK,
+    /** BENCH_NOTE: what the person running it knows about the conditions (a shared machine, say). */
+    note: process.env.BENCH_NOTE ?? null,
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: { ...machineInfo, loadAfter: loadavg(), cpuProbeMsAfter: cpuProbe() },
     settings: S,
