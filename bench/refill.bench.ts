@@ -67,7 +67,8 @@ export async function runRefillBench({ rounds, batch, claimSizes, log, onlyBefor
     for (const [index, db] of databases.entries()) await checkExact(db, VARIANTS[index]!.name);
     const shippedDb = databases[VARIANTS.findIndex((variant) => variant.name.startsWith("shipped"))]!;
     const claims = await measureClaims(shippedDb, claimSizes, log);
-    const before = median(samples.get(VARIANTS[0]!.name)!);
+    // Ratios are medians of per-round ratios (same candidates, same minute): the machine's speed drifts.
+    const before = samples.get(VARIANTS[0]!.name)!;
     return {
       batch,
       rounds,
@@ -75,7 +76,7 @@ export async function runRefillBench({ rounds, batch, claimSizes, log, onlyBefor
       generationIdsPerSecond: median(generation),
       variants: VARIANTS.map((variant) => {
         const rates = samples.get(variant.name)!;
-        return { name: variant.name, note: variant.note, idsPerSecond: median(rates), ratioToBefore: median(rates) / before, rounds: rates };
+        return { name: variant.name, note: variant.note, idsPerSecond: median(rates), ratioToBefore: median(rates.map((rate, i) => rate / before[i]!)), rounds: rates };
       }),
       claims,
     };

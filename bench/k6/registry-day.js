@@ -1,5 +1,5 @@
-// A registry's day, all at once: enrolment desks issuing one ID per person (60 %), back offices checking IDs
-// they were handed (25 %), bulk imports taking batches (5 %), case numbers from the sequential service (10 %).
+// A registry's day, all at once (shares of requests): enrolment desks issuing one ID per person (60 %), back offices checking IDs
+// they were handed (25 %), bulk imports taking batches of 100 (5 %), case numbers from the sequential service (10 %).
 // Each kind of client is its own scenario at its share of the profile's rate, so their latencies stay apart.
 // Set SEQUENCES=0 or BATCHES=0 against a build without those endpoints.
 import { healthProbe, summaryTo } from "./lib/lifecycle.js";
@@ -10,7 +10,7 @@ import { thresholds } from "./lib/thresholds.js";
 const withSequences = __ENV.SEQUENCES !== "0";
 const withBatches = __ENV.BATCHES !== "0";
 const scenarios = { enrolment: scenario("enrolment", 0.6), checks: scenario("checks", 0.25) };
-if (withBatches) scenarios.imports = scenario("imports", 0.05 / 10);
+if (withBatches) scenarios.imports = scenario("imports", 0.05);
 if (withSequences) scenarios.cases = scenario("cases", 0.1);
 export const options = { scenarios, thresholds: thresholds("issue", "validate", "batch", "next") };
 

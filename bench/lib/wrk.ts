@@ -50,7 +50,9 @@ function luaScript(requests: WrkRequest[]): string {
     const headers = request.body ? `{["Content-Type"]="application/json"}` : "nil";
     return `  wrk.format(${JSON.stringify(request.method)}, ${JSON.stringify(request.path)}, ${headers}, ${body === undefined ? "nil" : JSON.stringify(body)}),`;
   });
-  writeFileSync(file, `local requests = {\n${entries.join("\n")}\n}\nlocal i = 0\nrequest = function()\n  i = i % #requests + 1\n  return requests[i]\nend\n`);
+  // Formatted in init(), which wrk calls after it has set the Host header: formatted at load time, the
+  // requests would go without one and be answered 400.
+  writeFileSync(file, `local requests\ninit = function(args)\n  requests = {\n${entries.join("\n")}\n  }\nend\nlocal i = 0\nrequest = function()\n  i = i % #requests + 1\n  return requests[i]\nend\n`);
   return file;
 }
 

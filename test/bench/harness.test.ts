@@ -53,6 +53,9 @@ test("bench:quick runs every section and writes well-formed results", async () =
     expect(byName[name].requestsPerSecond).toBeGreaterThan(0);
     expect(byName[name].p99Ms).toBeGreaterThanOrEqual(byName[name].p50Ms);
   }
+  // Requests the harness builds are well-formed: answers that cannot fail (the ceiling, validation) are all 2xx.
+  expect(byName["ceiling: trivial Hono handler"].errors).toBe(0);
+  expect(byName.validate.errors).toBe(0);
   expect(byName.issue.ratioToCeiling).toBeGreaterThan(0);
   for (const scenario of results.scenarios) expect(scenario.status).toMatch(/^(measured|skipped: endpoint absent)$/);
   expect(results.validationCost.handOverZod).toBeGreaterThan(0);
