@@ -19,6 +19,9 @@ export interface OpenG2pDeps {
 }
 
 const TYPE_NAME = /^[a-z][a-z0-9_]{1,63}$/;
+const TYPE_RULE = "an ID type is a lowercase letter then 1 to 63 lowercase letters, digits or underscores";
+const ID_DIGITS = /^\d{1,32}$/;
+const ID_RULE = "an ID is 1 to 32 digits";
 const ErrorSchema = z.object({ errorCode: z.string(), message: z.string() });
 const wrap = <T extends z.ZodType>(response: T, name: string) =>
   z
@@ -33,7 +36,7 @@ const okContent = <T extends z.ZodType>(schema: T, name: string, description: st
 
 const idTypeParam = z
   .string()
-  .regex(TYPE_NAME, "an ID type is a lowercase letter then 1 to 63 lowercase letters, digits or underscores")
+  .regex(TYPE_NAME, TYPE_RULE)
   .openapi({ param: { name: "id_type", in: "path" }, example: "farmer" });
 
 /** The answers of a guarded route (src/http/auth.ts), and the body limit of every route. */
@@ -96,7 +99,7 @@ const lookupRoute = createRoute({
   request: {
     params: z.object({
       id_type: idTypeParam,
-      id: z.string().regex(/^\d{1,32}$/, "an ID is 1 to 32 digits").openapi({ param: { name: "id", in: "path" }, example: "742968927519" }),
+      id: z.string().regex(ID_DIGITS, ID_RULE).openapi({ param: { name: "id", in: "path" }, example: "742968927519" }),
     }),
   },
   responses: {
@@ -120,7 +123,7 @@ const validateRoute = createRoute({
   request: {
     params: z.object({
       id_type: idTypeParam,
-      id: z.string().regex(/^\d{1,32}$/, "an ID is 1 to 32 digits").openapi({ param: { name: "id", in: "path" }, example: "7429689275" }),
+      id: z.string().regex(ID_DIGITS, ID_RULE).openapi({ param: { name: "id", in: "path" }, example: "7429689275" }),
     }),
   },
   responses: {
@@ -184,10 +187,15 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps): void {
   app.use("/v1/idgenerator/:id_type/id/:id", requireScope("lookup"));
   app.use("/v1/idgenerator/config", requireScope(null));
 
-  app.openapi(issueRoute, async (c) => {
-    const { id_type } = c.req.valid("param");
+  // The two hot routes (issue, validate) check their path parameters by hand: the same rules and 422 messages
+  // as the schemas, which still describe them in /openapi.json (registerPath), without zod's validator
+  // middleware on every request (measured: 1.14x issuance, bench/servers/handchecked.ts).
+  app.openAPIRegistry.registerPath(issueRoute);
+  app.post("/v1/idgenerator/:id_type/id", async (c) => {
+    const id_type = c.req.param("id_type");
+    if (!TYPE_NAME.test(id_type)) return errorResponse(c, "invalidParameter", `id_type: ${TYPE_RULE}`);
     if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
-    return answerIssuance(c, deps.issuance, id_type, "", () => issuer.issue(id_type)) as never;
+    return answerIssuance(c, deps.issuance, id_type, "", () => issuer.issue(id_type));
   });
 
   app.openapi(batchRoute, async (c) => {
@@ -206,8 +214,12 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps): void {
     return c.json(envelope(answer), 200);
   });
 
-  app.openapi(validateRoute, (c) => {
-    const { id_type, id } = c.req.valid("param");
+  app.openAPIRegistry.registerPath(validateRoute);
+  app.get("/v1/idgenerator/:id_type/id/validate/:id", (c) => {
+    const id_type = c.req.param("id_type");
+    const id = c.req.param("id");
+    const problems = [...(TYPE_NAME.test(id_type) ? [] : [`id_type: ${TYPE_RULE}`]), ...(ID_DIGITS.test(id) ? [] : [`id: ${ID_RULE}`])];
+    if (problems.length > 0) return errorResponse(c, "invalidParameter", problems.join("; "));
     if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
     const { valid, reason } = issuer.validate(id_type, id);
     return c.json(envelope({ id, valid, reason }), 200);
