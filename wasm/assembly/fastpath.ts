@@ -10,10 +10,10 @@ import {
 } from "./params";
 
 const MAX_STATES = 32768;
-const DEAD = 0;
-const START = 1;
+export const DEAD = 0;
+export const START = 1;
 const NONE = 10; // "no digit yet" in the remembered digits
-const NEXT = new StaticArray<i16>(MAX_STATES * 10);
+export const NEXT = new StaticArray<i16>(MAX_STATES * 10);
 const STATE_RECENT = new StaticArray<i32>(MAX_STATES); // last digits, most recent first, base 11
 const STATE_UP = new StaticArray<i32>(MAX_STATES);
 const STATE_DOWN = new StaticArray<i32>(MAX_STATES);
@@ -126,7 +126,7 @@ export function buildFastPath(): bool {
 }
 
 /** Whether the first `group` bytes at ptr equal the last `group` (reversed: read backwards) of len bytes. */
-@inline function endsEqual(ptr: usize, len: i32, group: i32, reversed: bool): bool {
+@inline export function endsEqual(ptr: usize, len: i32, group: i32, reversed: bool): bool {
   if (group <= 8 && len >= 8) {
     const mask: u64 = group == 8 ? <u64>-1 : ((<u64>1 << (<u64>group * 8)) - 1);
     const head = load<u64>(ptr);
