@@ -7,7 +7,6 @@ import {
 } from "./params";
 import { validateId, resetState, NOT_DIGITS } from "./checks";
 import { buildFastPath } from "./fastpath";
-import { buildQuickPath } from "./quick";
 export { generate, reserveDistinct, releaseDistinct, walk, estimate } from "./search";
 import { ESTIMATE, excludeFirstDigit, initReduce, initNthAllowed } from "./search";
 
@@ -49,7 +48,6 @@ export function finish(cyclicNumbers: bool): bool {
   if (cyclicNumbers && !addCyclicNumbers()) return false;
   buildAutomaton();
   buildFastPath();
-  buildQuickPath();
   return true;
 }
 

@@ -34,8 +34,6 @@ export const MATCH_RESTRICTED: u8 = 1;
 export const MATCH_CYCLIC: u8 = 2;
 export const AC_GOTO = new StaticArray<i16>(MAX_PATTERN_NODES * 10);
 export const AC_OUT = new StaticArray<u8>(MAX_PATTERN_NODES);
-/** Digits from the root to each node of the pattern trie (its prefix length); the root is 0. */
-export const AC_DEPTH = new StaticArray<u8>(MAX_PATTERN_NODES);
 const AC_FAIL = new StaticArray<i16>(MAX_PATTERN_NODES);
 const AC_QUEUE = new StaticArray<i16>(MAX_PATTERN_NODES);
 let acNodes = 1;
@@ -103,7 +101,6 @@ export function addSubstring(ptr: usize, len: i32, kind: u8): bool {
       if (acNodes >= MAX_PATTERN_NODES) return false;
       next = acNodes++;
       unchecked(AC_GOTO[slot] = <i16>next);
-      unchecked(AC_DEPTH[next] = <u8>min(i + 1, 255));
     }
     node = next;
   }
