@@ -3,7 +3,7 @@
 // digit, so most die after a few digits). validateId() looks at a whole ID and returns the FIRST failing rule
 // in the order of id-rules.md, so it evaluates every rule and then picks the lowest reason code.
 import { STEP } from "./verhoeff";
-import { certainlyValid, fastPathReady } from "./fastpath";
+import { fastCode, fastPathReady, UNDECIDED } from "./fastpath";
 import {
   idLength, sequenceLimit, sequenceWrap, repeatDistance, blockLimit, evenLimit, evenMask,
   groupActive, groupLimit, reverseActive, reverseLimit, ROW_OFFSET, PREFIX_NEXT, PREFIX_END,
@@ -160,7 +160,10 @@ export function endsDiffer(): bool {
 
 /** Reason code of the ID at ptr (len bytes): 0 when valid, else the first failing rule (see constants). */
 export function validateId(ptr: usize, len: i32): i32 {
-  if (len == idLength && fastPathReady && certainlyValid(ptr)) return 0;
+  if (len == idLength && fastPathReady) {
+    const code = fastCode(ptr);
+    if (code != UNDECIDED) return code;
+  }
   if (len != idLength) {
     for (let i = 0; i < len; i++) if (<u32>(<i32>load<u8>(ptr + <usize>i) - 48) > 9) return NOT_DIGITS;
     return LENGTH;
