@@ -1,5 +1,5 @@
 // Entry point: reads the configuration, starts the service and serves it on PORT. SIGTERM/SIGINT stop it
-// gracefully: stop accepting, let requests in flight finish, return buffered IDs, exit within 10 s.
+// gracefully: requests in flight finish (src/http/drain.ts), the server closes, buffered IDs go back, exit within 10 s.
 import { ConfigError, describeConfig, loadConfig } from "./config";
 import { createLogger, redactText } from "./log";
 import { drainable } from "./http/drain";
