@@ -49,7 +49,9 @@ writeFileSync(configPath, `id_generator:
     ${TYPE}:
       id_length: 10
 `);
-const serviceEnv = (db: BenchDatabase) => ({ CONFIG_PATH: configPath, DATABASE_URL: db.url, PORT: "0", LOG_LEVEL: "info" });
+// The audit (issue 5) puts a database commit under every issuance; the pool's own cost (issue 3's targets) is
+// measured with it off, and issuance with it on (the default) is measured beside it in the same rounds.
+const serviceEnv = (db: BenchDatabase, audit = false) => ({ CONFIG_PATH: configPath, DATABASE_URL: db.url, PORT: "0", LOG_LEVEL: "info", IDGEN_AUDIT: audit ? "on" : "off" });
 
 const databases: BenchDatabase[] = [];
 const servers: Server[] = [];
@@ -134,11 +136,14 @@ const measure = (server: Server, requests: WrkRequest[], seconds = S.seconds, co
 try {
   // 1. Scenarios against the service and the ceiling, interleaved.
   const mainDb = await newDatabase("main");
-  const [service, ceiling] = await Promise.all([
+  const auditedDb = await newDatabase("audited");
+  const [service, audited, ceiling] = await Promise.all([
     newServer("service", "src/main.ts", serviceEnv(mainDb)),
+    newServer("audited", "src/main.ts", serviceEnv(auditedDb, true)),
     newServer("ceiling", "bench/servers/ceiling.ts", { PORT: "0" }),
   ]);
-  await Promise.all([warm(service), warm(ceiling)]);
+  await Promise.all([warm(service), warm(audited), warm(ceiling)]);
+  const auditedIssue: Series = { name: "issue, audit on (the default)", k6: "issue.js", target: "audited", status: "measured", idsPerRequest: 1, rounds: [] };
   const ceilingIssue: Series = { name: "ceiling: trivial Hono handler", target: "ceiling", status: "measured", rounds: [] };
   const scenarioSeries: Series[] = [];
   for (const scenario of SCENARIOS) {
@@ -156,11 +161,13 @@ try {
       if (series.status === "measured") series.rounds.push(await measure(service, scenario.requests));
     }
     mixedSeries.rounds.push(await measure(service, mixed));
+    auditedIssue.rounds.push(await measure(audited, [issue]));
     log(`scenarios round ${round + 1}/${S.rounds}: ceiling ${Math.round(ceilingIssue.rounds.at(-1)!.requestsPerSecond)} req/s, issue ${Math.round(scenarioSeries[0]!.rounds.at(-1)!.requestsPerSecond)} req/s`);
   }
   const serviceMemory = service.memory();
-  const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries].map((series) => summarizeSeries(series, ceilingIssue));
+  const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries, auditedIssue].map((series) => summarizeSeries(series, ceilingIssue));
   await service.stop();
+  await audited.stop();
 
   // 2. zod-openapi validation versus a hand-checked parameter, same process, interleaved.
   const variantDb = await newDatabase("variant");
