@@ -4,12 +4,8 @@
 // and within seconds of the database's return it issues again. Every ID answered 200 has its audit row. On
 // a cluster this test starts itself (never the machine's shared server).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import postgres from "postgres";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../src/db/embedded";
-import { testLog } from "../support/database";
+import { OwnCluster } from "../support/own-cluster";
 import { explainFailure, killAll, startPod, tempFile, type ServiceProcess } from "../support/processes";
 
 const DOWN_MS = 4000;
@@ -21,14 +17,13 @@ const CONFIG = `id_generator:
       id_length: 12
       buffer_size: 1000
 `;
-const dataDir = mkdtempSync(join(tmpdir(), "idgen-audit-outage-pg-"));
 const configFile = tempFile("config.yaml", CONFIG);
-let cluster: EmbeddedPostgres;
+let cluster: OwnCluster;
 let pod: ServiceProcess;
 let url: string;
 
 beforeAll(async () => {
-  cluster = await startEmbeddedPostgres({ log: testLog, dataDir, port: 0, database: "idgen" });
+  cluster = await OwnCluster.start("audit-outage");
   ({ pod, url } = await startPod({ env: { CONFIG_PATH: configFile.path, DATABASE_URL: cluster.url, PORT: "0" }, label: "audited", timeoutMs: 180_000 }));
   // The first refill lands before the outage: stopping the server under a large refill INSERT once crashed the
   // pod inside postgres.js (a write to a socket already gone), which is not what this test is about.
@@ -43,8 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
-  await cluster?.stop().catch(() => undefined);
-  rmSync(dataDir, { recursive: true, force: true });
+  await cluster?.remove();
   configFile.remove();
 });
 
@@ -80,7 +74,7 @@ test("database down under load: 503 in the envelope, few IDs withheld, every 200
     await Bun.sleep(DOWN_MS);
     // Before the start: the server accepts connections before startEmbeddedPostgres resolves.
     const restartAt = performance.now();
-    cluster = await startEmbeddedPostgres({ log: testLog, dataDir, port: cluster.port, database: "idgen" });
+    await cluster.start();
     const upAt = performance.now();
     // Back: a 200 within 5 s of the database's return.
     for (;;) {

@@ -4,12 +4,8 @@
 // stays up, readiness goes down and comes back; normal service within 2 s of the database's return. No ID is
 // issued twice, and every 200 carries a valid ID.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createRules, type Rules } from "../../wasm/index.js";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../src/db/embedded";
-import { testLog } from "../support/database";
+import { OwnCluster } from "../support/own-cluster";
 import { explainFailure, killAll, startPod, tempFile, type ServiceProcess } from "../support/processes";
 
 const OUTAGE_SECONDS = Number(process.env.IDGEN_TEST_OUTAGE_SECONDS ?? 30);
@@ -25,16 +21,15 @@ const CONFIG = `id_generator:
       buffer_low_water: 600
 `;
 
-const dataDir = mkdtempSync(join(tmpdir(), "idgen-outage-pg-"));
 const configFile = tempFile("config.yaml", CONFIG);
-let cluster: EmbeddedPostgres;
+let cluster: OwnCluster;
 let rules: Rules;
 const pods: ServiceProcess[] = [];
 const urls: string[] = [];
 
 beforeAll(async () => {
   rules = await createRules({ id_length: 12 });
-  cluster = await startEmbeddedPostgres({ log: testLog, dataDir, port: 0, database: "idgen" });
+  cluster = await OwnCluster.start("outage");
   const started = await Promise.all(
     // Audit off: this file is about riding an outage on the buffers, which an audited pod cannot do (an ID is
     // handed out only once its record has committed). The audited pod's outage: test/accountability/outage.test.ts.
@@ -48,8 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
-  await cluster?.stop().catch(() => undefined);
-  rmSync(dataDir, { recursive: true, force: true });
+  await cluster?.remove();
   configFile.remove();
 });
 
@@ -57,7 +51,7 @@ afterAll(async () => {
 async function restartCluster(downMs: number): Promise<number> {
   await cluster.stop();
   await Bun.sleep(downMs);
-  cluster = await startEmbeddedPostgres({ log: testLog, dataDir, port: cluster.port, database: "idgen" });
+  await cluster.start();
   expect(new URL(cluster.url).port).toBe(String(cluster.port));
   return performance.now();
 }
@@ -166,7 +160,7 @@ test(`PostgreSQL stopped for ${OUTAGE_SECONDS} s: buffers serve, then 503 in the
       }
     })();
     await probing;
-    cluster = await startEmbeddedPostgres({ log: testLog, dataDir, port: cluster.port, database: "idgen" });
+    await cluster.start();
     const upAt = performance.now();
     // Each pod serves again, and says it is ready, within 2 s of the database's return.
     const recovered = await Promise.all(

@@ -3,11 +3,7 @@
 // their double buffers is invisible to /next clients: every answer a 200, no number twice, each client's
 // answers increasing. /range that does not fit in a block needs the database: 503 SEQ-005 while it is down.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../src/db/embedded";
-import { testLog } from "../support/database";
+import { OwnCluster } from "../support/own-cluster";
 import { explainFailure, killAll, startPod, tempFile, type ServiceProcess } from "../support/processes";
 
 const OUTAGE_SECONDS = Number(process.env.IDGEN_TEST_SEQ_OUTAGE_SECONDS ?? 4);
@@ -21,14 +17,13 @@ sequences:
   block_max: 100000
 `;
 
-const dataDir = mkdtempSync(join(tmpdir(), "idgen-seq-outage-pg-"));
 const configFile = tempFile("config.yaml", CONFIG);
-let cluster: EmbeddedPostgres;
+let cluster: OwnCluster;
 const pods: ServiceProcess[] = [];
 const urls: string[] = [];
 
 beforeAll(async () => {
-  cluster = await startEmbeddedPostgres({ log: testLog, dataDir, port: 0, database: "idgen" });
+  cluster = await OwnCluster.start("seq-outage");
   const started = await Promise.all(
     [0, 1].map((n) => startPod({ env: { CONFIG_PATH: configFile.path, DATABASE_URL: cluster.url, PORT: "0" }, label: `seq-outage-${n}`, timeoutMs: 180_000 })),
   );
@@ -40,8 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAll();
-  await cluster?.stop().catch(() => undefined);
-  rmSync(dataDir, { recursive: true, force: true });
+  await cluster?.remove();
   configFile.remove();
 });
 
@@ -104,7 +98,7 @@ test(`PostgreSQL down for ${OUTAGE_SECONDS} s, less than the pods' buffers: /nex
     expect(((await range.json()) as { code: string }).code).toBe("SEQ-005");
     expect(range.headers.get("retry-after")).toBe("1");
     await Bun.sleep(OUTAGE_SECONDS * 1000 - (performance.now() - downAt));
-    cluster = await startEmbeddedPostgres({ log: testLog, dataDir, port: cluster.port, database: "idgen" });
+    await cluster.start();
     const upAt = performance.now();
     await Bun.sleep(2000);
     await traffic.stop();
@@ -122,7 +116,7 @@ test("a PostgreSQL restart mid-load: no error, no duplicate, and blocks are take
     await Bun.sleep(1000);
     await cluster.stop();
     await Bun.sleep(200);
-    cluster = await startEmbeddedPostgres({ log: testLog, dataDir, port: cluster.port, database: "idgen" });
+    await cluster.start();
     await Bun.sleep(2000);
     // A range straight from the counter works again.
     const range = await fetch(`${urls[1]}/range?count=100000`);
