@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createRules, type Rules } from "../../wasm/index.js";
 import { OwnCluster } from "../support/own-cluster";
-import { explainFailure, killAll, startPod, tempFile, type ServiceProcess } from "../support/processes";
+import { explainFailure, killAll, startPods, tempFile, type ServiceProcess } from "../support/processes";
 
 const OUTAGE_SECONDS = Number(process.env.IDGEN_TEST_OUTAGE_SECONDS ?? 30);
 const BUFFER_SIZE = 2000;
@@ -30,15 +30,11 @@ const urls: string[] = [];
 beforeAll(async () => {
   rules = await createRules({ id_length: 12 });
   cluster = await OwnCluster.start("outage");
-  const started = await Promise.all(
-    // Audit off: this file is about riding an outage on the buffers, which an audited pod cannot do (an ID is
-    // handed out only once its record has committed). The audited pod's outage: test/accountability/outage.test.ts.
-    [0, 1].map((n) => startPod({ env: { CONFIG_PATH: configFile.path, DATABASE_URL: cluster.url, PORT: "0", IDGEN_AUDIT: "off" }, label: `outage-${n}`, timeoutMs: 240_000 })),
-  );
-  for (const one of started) {
-    pods.push(one.pod);
-    urls.push(one.url);
-  }
+  // Audit off: this file is about riding an outage on the buffers, which an audited pod cannot do (an ID is
+  // handed out only once its record has committed). The audited pod's outage: test/accountability/outage.test.ts.
+  const started = await startPods(2, { env: { CONFIG_PATH: configFile.path, DATABASE_URL: cluster.url, PORT: "0", IDGEN_AUDIT: "off" }, label: "outage", timeoutMs: 240_000 });
+  pods.push(...started.pods);
+  urls.push(...started.urls);
 }, 120_000);
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
 // answers increasing. /range that does not fit in a block needs the database: 503 SEQ-005 while it is down.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { OwnCluster } from "../support/own-cluster";
-import { explainFailure, killAll, startPod, tempFile, type ServiceProcess } from "../support/processes";
+import { explainFailure, killAll, startPods, tempFile, type ServiceProcess } from "../support/processes";
 
 const OUTAGE_SECONDS = Number(process.env.IDGEN_TEST_SEQ_OUTAGE_SECONDS ?? 4);
 // About 400 numbers/s per pod below: blocks of at least 10,000 hold 20+ s of it, so the outage fits.
@@ -24,13 +24,9 @@ const urls: string[] = [];
 
 beforeAll(async () => {
   cluster = await OwnCluster.start("seq-outage");
-  const started = await Promise.all(
-    [0, 1].map((n) => startPod({ env: { CONFIG_PATH: configFile.path, DATABASE_URL: cluster.url, PORT: "0" }, label: `seq-outage-${n}`, timeoutMs: 180_000 })),
-  );
-  for (const one of started) {
-    pods.push(one.pod);
-    urls.push(one.url);
-  }
+  const started = await startPods(2, { env: { CONFIG_PATH: configFile.path, DATABASE_URL: cluster.url, PORT: "0" }, label: "seq-outage", timeoutMs: 180_000 });
+  pods.push(...started.pods);
+  urls.push(...started.urls);
 }, 120_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readCounter } from "../../src/sequence/queries";
 import { testDatabase, type TestDatabase } from "../support/database";
-import { explainFailure, killAll, startPod, tempFile, type ServiceProcess } from "../support/processes";
+import { explainFailure, killAll, startPod, startPods, tempFile, type ServiceProcess } from "../support/processes";
 
 // Small blocks, so the load runs through many block takes (and the adaptive size through its range).
 const CONFIG = `id_generator:
@@ -29,13 +29,9 @@ const urls: string[] = [];
 
 beforeAll(async () => {
   db = await testDatabase();
-  const started = await Promise.all(
-    [0, 1, 2].map((n) => startPod({ env: { CONFIG_PATH: configFile.path, DATABASE_URL: db.url, PORT: "0" }, label: `seq-${n}`, timeoutMs: 120_000 })),
-  );
-  for (const one of started) {
-    pods.push(one.pod);
-    urls.push(one.url);
-  }
+  const started = await startPods(3, { env: { CONFIG_PATH: configFile.path, DATABASE_URL: db.url, PORT: "0" }, label: "seq", timeoutMs: 120_000 });
+  pods.push(...started.pods);
+  urls.push(...started.urls);
 }, 60_000);
 
 afterAll(async () => {

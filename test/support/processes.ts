@@ -181,6 +181,12 @@ export async function startPod(options: SpawnOptions & { startTimeoutMs?: number
   return { pod, url: String(listening.url).replace(/\/$/, "") };
 }
 
+/** `count` pods started at once with the same options, labelled `<label>-<n>`: their processes and base URLs, in order. */
+export async function startPods(count: number, options: SpawnOptions & { label: string; startTimeoutMs?: number }): Promise<{ pods: ServiceProcess[]; urls: string[] }> {
+  const started = await Promise.all(Array.from({ length: count }, (_, n) => startPod({ ...options, label: `${options.label}-${n}` })));
+  return { pods: started.map((one) => one.pod), urls: started.map((one) => one.url) };
+}
+
 /** SIGKILLs every child still running and waits for them: for afterAll, whatever happened before. */
 export async function killAll(): Promise<void> {
   const children = [...live];
