@@ -7,9 +7,9 @@ import type { KeyRing } from "../auth/keys";
 import type { RateLimiter } from "../auth/rate-limit";
 import type { Log } from "../db/log";
 import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry";
-import { accountability, requireScope } from "./auth";
+import { requireScope } from "./auth";
 import { mountDocs } from "./docs";
-import { observeRequests, requestIdOf, type ObserveOptions } from "./observe";
+import { requestContext, requestIdOf, type ObserveOptions } from "./observe";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
 import { sequenceHandlers, type SequenceDeps } from "./sequence/handlers";
@@ -26,7 +26,7 @@ export interface AppOptions {
   sequences?: SequenceDeps;
   log?: Log;
   version?: string;
-  /** Request ids, request metrics and the access log (src/http/observe.ts); absent: none of them. */
+  /** Request metrics and the access log (src/http/observe.ts); absent: neither (request ids are always on). */
   observe?: ObserveOptions;
   /** GET /metrics: the Prometheus exposition; absent: no such route. */
   metrics?: { expose: () => Promise<string> };
@@ -44,22 +44,25 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
       return errorResponse(c, "invalidParameter", detail);
     },
   });
-  if (opts.observe) app.use("*", observeRequests(opts.observe));
-  // Accountability (issue 5): request ids, keys and limits for requireScope, and one body limit for every route.
+  // The one middleware every request passes through: the request id, and metrics and the access log when
+  // observed (src/http/observe.ts says why it is one).
+  app.use("*", requestContext(opts.observe));
+  // The body limit, only where a body can come: a GET pays nothing for it.
   const maxBodyBytes = opts.access?.maxBodyBytes ?? 65_536;
-  app.use("*", accountability(opts.access?.keys, opts.access?.limiter));
-  app.use("*", bodyLimit({ maxSize: maxBodyBytes, onError: (c) => errorResponse(c, "bodyTooLarge", String(maxBodyBytes)) }));
+  app.on(["POST", "PUT", "PATCH", "DELETE"], "*", bodyLimit({ maxSize: maxBodyBytes, onError: (c) => errorResponse(c, "bodyTooLarge", String(maxBodyBytes)) }));
+  // API keys (issue 5): key checks are registered only when keys are configured. In open mode no route pays
+  // for them (every caller is anonymous: c.get("caller") is unset and readers take ANONYMOUS).
+  const keys = opts.access?.keys;
+  const access = keys && !keys.open ? { keys, limiter: opts.access?.limiter } : undefined;
   mountValidator(app, opts.validator);
   mountDocs(app, opts.version ?? "0.0.0");
-  if (opts.openg2p) mountOpenG2p(app, opts.openg2p);
+  if (opts.openg2p) mountOpenG2p(app, opts.openg2p, access);
   if (opts.sequences) {
     // API keys: counters hand out numbers like issuing hands out IDs, so they need scope `issue`. A key's
     // id_types list is about ID types, not counters, so it does not restrict them. Registered only when keys
     // are configured: in open mode /next keeps its shortest path. Key errors (401/403/429) come in the
     // envelope, as on every route; the counters' own errors keep their {code, message} shape.
-    if (opts.access?.keys && !opts.access.keys.open) {
-      for (const path of ["/next", "/range", "/counters/*"]) app.use(path, requireScope("issue", { idType: () => undefined }));
-    }
+    if (access) for (const path of ["/next", "/range", "/counters/*"]) app.use(path, requireScope(access, "issue", { idType: () => undefined }));
     mountSequences(app, sequenceHandlers(opts.sequences), opts.sequences.sequences);
   }
   app.get("/livez", (c) => c.json({ status: "alive" }));

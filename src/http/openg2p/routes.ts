@@ -4,7 +4,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { lookupId } from "../../issuance/audit";
 import { bounded } from "../../issuance/idempotency";
 import type { IdIssuer } from "../../pool/issuer";
-import { requireScope } from "../auth";
+import { requireScope, type Access } from "../auth";
 import { envelope, errorResponse } from "./envelope";
 import { answerIssuance, type IssuanceDeps } from "./issuance";
 
@@ -178,14 +178,17 @@ export const OPENG2P_PATHS: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/v1\/idgenerator\/(health|version|config)$/, methods: ["GET", "HEAD"] },
 ];
 
-export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps): void {
+/** `access`: the API keys, when any are configured; absent, the service runs open and no route checks keys. */
+export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Access): void {
   const { issuer } = deps;
 
   // API keys (src/http/auth.ts): health, version, validate, docs and the validator page stay open.
-  app.use("/v1/idgenerator/:id_type/id", requireScope("issue"));
-  app.use("/v1/idgenerator/:id_type/ids", requireScope("issue"));
-  app.use("/v1/idgenerator/:id_type/id/:id", requireScope("lookup"));
-  app.use("/v1/idgenerator/config", requireScope(null));
+  if (access) {
+    app.use("/v1/idgenerator/:id_type/id", requireScope(access, "issue"));
+    app.use("/v1/idgenerator/:id_type/ids", requireScope(access, "issue"));
+    app.use("/v1/idgenerator/:id_type/id/:id", requireScope(access, "lookup"));
+    app.use("/v1/idgenerator/config", requireScope(access, null));
+  }
 
   // The two hot routes (issue, validate) check their path parameters by hand: the same rules and 422 messages
   // as the schemas, which still describe them in /openapi.json (registerPath), without zod's validator
