@@ -139,9 +139,10 @@ export async function startService({ config, log, pod = defaultPodName(), observ
         await audit?.flushed();
         if (audit) log({ level: "info", msg: "audit records written", ...audit.stats });
         log({ level: "info", msg: "buffered IDs returned to their pools", returned });
-        // Counter numbers held in memory go back where no other pod has taken numbers since (else they are a gap).
+        // Counter numbers held in memory go back to the counter row where no other pod has taken numbers since,
+        // and into counter_returned otherwise (src/sequence/counter.ts close); lost only if the database refuses.
         const counters = await sequences.close();
-        log({ level: "info", msg: "counter numbers given back", returned: counters.returned, lost: counters.lost });
+        log({ level: counters.lost > 0n ? "warn" : "info", msg: "counter numbers given back", returned: counters.returned, recorded: counters.recorded, lost: counters.lost });
         await heartbeat?.stop();
         await closeDatabase(sql);
         await embedded?.stop();
