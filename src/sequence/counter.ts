@@ -18,7 +18,7 @@
 import type { Sql } from "postgres";
 import type { Log } from "../db/log";
 import { nextBlockSize, type BlockSizeBounds } from "./block-size";
-import { BIGINT_MAX, giveBack, readCounter, recordReturned, takeBlock, takeNumbers, type CounterDefinition, type NumberBlock } from "./queries";
+import { BIGINT_MAX, giveBack, readCounter, recordReturned, takeBlock, takeNumbers, type CounterDefinition, type TakenBlocks } from "./queries";
 
 export type TakeResult =
   | { value: bigint }
@@ -53,10 +53,12 @@ const BACKOFF_MAX_MS = 1000;
 /** A counter found past its maximum is asked again after this long (a restart may have raised the maximum). */
 const EXHAUSTED_RECHECK_MS = 5000;
 /**
- * Tails kept for /next. Only traffic of /range alone leaves tails unused; past this many the lowest is
- * recorded in counter_returned for other pods (a gap only if the database refuses), so memory stays bounded.
+ * Segments kept. Only traffic of /range alone leaves block tails unused; past this many the lowest are
+ * recorded in counter_returned for pods that start later (a gap only if the database refuses), so memory
+ * stays bounded. Room for two takes of returned ranges (RETURNED_PER_TAKE pieces each, src/sequence/queries.ts)
+ * so that those are not recorded straight back.
  */
-const MAX_SEGMENTS = 8;
+const MAX_SEGMENTS = 32;
 
 interface Segment {
   /** The next number to hand out. */
@@ -276,11 +278,16 @@ export class Counter {
     }
   }
 
-  /** A block arrived: above everything this pod ever held (takeBlock's floor), so pushed at the top. */
-  #add(block: NumberBlock, asked: number): void {
-    const size = Number(block.last - block.first) + 1;
-    this.#segments.push({ next: block.first, last: block.last });
-    this.#highestHeld = block.last;
+  /** Blocks arrived: above everything this pod ever held (takeBlock's floor), so pushed at the top. */
+  #add(taken: TakenBlocks, asked: number): void {
+    let size = 0;
+    for (const block of taken.blocks) {
+      const numbers = Number(block.last - block.first) + 1;
+      this.#segments.push({ next: block.first, last: block.last });
+      this.#highestHeld = block.last;
+      size += numbers;
+      if (taken.returned) this.#reused += BigInt(numbers);
+    }
     this.#held += size;
     // From the size asked, not the size got: after a short take (a small returned range, or the counter's
     // last numbers) the held numbers may already be below it, and the next request starts the next take.
@@ -291,11 +298,11 @@ export class Counter {
       this.#lastTakeAt = performance.now();
     }
     if (this.#segments.length > MAX_SEGMENTS) {
-      const dropped = this.#segments.shift()!;
-      const tail = { first: dropped.next, last: dropped.last };
-      const numbers = tail.last - tail.first + 1n;
+      // Several pieces of returned ranges can arrive at once: keep the top MAX_SEGMENTS, return the rest.
+      const tails = this.#segments.splice(0, this.#segments.length - MAX_SEGMENTS).map((dropped) => ({ first: dropped.next, last: dropped.last }));
+      const numbers = tails.reduce((sum, tail) => sum + tail.last - tail.first + 1n, 0n);
       this.#held -= Number(numbers);
-      const recording = recordReturned(this.#sql, this.name, [tail]).then(
+      const recording = recordReturned(this.#sql, this.name, tails).then(
         () => {
           this.#recordedWhileRunning += numbers;
           this.#log({ level: "debug", msg: "counter tail returned: /range traffic left it unused", counter: this.name, numbers });
@@ -317,17 +324,16 @@ export class Counter {
     const asked = this.#size;
     this.#taking = takeBlock(this.#sql, this.name, asked, this.#highestHeld)
       .then(
-        (block) => {
+        (taken) => {
           if (this.#failures > 0) this.#log({ level: "info", msg: "counter blocks taken again", counter: this.name, failures: this.#failures });
           this.#failures = 0;
-          if (!block) {
+          if (!taken) {
             this.#exhaustedUntil = performance.now() + EXHAUSTED_RECHECK_MS;
             return;
           }
           this.#exhaustedUntil = 0;
-          if (block.returned) this.#reused += block.last - block.first + 1n;
-          // Kept even when closing: close() waits for this take and gives the block back.
-          this.#add(block, asked);
+          // Kept even when closing: close() waits for this take and gives the blocks back.
+          this.#add(taken, asked);
         },
         (error: unknown) => {
           if (this.#failures === 0) this.#log({ level: "error", msg: "counter block take failed; serving from memory", counter: this.name, error: String(error) });

@@ -66,36 +66,47 @@ export async function takeNumbers(db: Db, name: string, count: number, { exact =
   return row ? { first: BigInt(row.first), last: BigInt(row.last) } : null;
 }
 
-export interface TakenBlock extends NumberBlock {
-  /** True when the numbers come from counter_returned (a stopped pod's), false when from the counter row. */
+/** What one block take got: a block of the counter row, or pieces of returned ranges (ascending). */
+export interface TakenBlocks {
+  blocks: NumberBlock[];
+  /** True when the numbers come from counter_returned (stopped pods'), false when from the counter row. */
   returned: boolean;
 }
 
+/** Returned ranges one take locks and looks at, at most (a take of `count` numbers uses what it needs of them). */
+const RETURNED_PER_TAKE = 16;
+
 /**
- * A prefetch counter's block take, in one statement: a piece of the lowest returned range (counter_returned,
- * migration 006) whose first number is above `floor`, else `count` numbers from the counter row as
+ * A prefetch counter's block take, in one statement: up to `count` numbers from the lowest returned ranges
+ * (counter_returned, migration 006) lying above `floor`, else `count` numbers from the counter row as
  * takeNumbers does (clamped at the maximum).
  *
- * `floor` is the highest number the taking pod has ever held (or -1 for a pod that has held none): a
- * returned range above it keeps the pod's numbers increasing, so a fresh pod can take any range and a
- * long-running one only those above its own blocks. The range is locked FOR UPDATE SKIP LOCKED, then deleted
- * (or, when larger than `count`, cut: its low `count` numbers taken, the rest stays), so two pods taking at
- * once never get the same numbers; a range another pod has locked is skipped, and the take falls through to
- * the counter when none is free. A range is only taken below the counter's maximum (it may have been lowered).
+ * `floor` is the highest number the taking pod has ever held (or -1 for a pod that has held none): ranges
+ * above it keep the pod's numbers increasing, so a fresh pod can take any range and a long-running one only
+ * those above its own blocks. Several ranges are taken at once (their first `count` numbers: fully taken
+ * ranges deleted, the last one cut), so many small tails do not cost one statement each. The ranges are
+ * locked FOR UPDATE SKIP LOCKED before they are deleted or cut, so two pods taking at once never get the same
+ * numbers: a range another pod has locked is skipped, and the take falls through to the counter row when
+ * none is free. A range is only taken up to the counter's maximum (it may have been lowered since).
  * Resolves to null when neither has numbers.
  */
-export async function takeBlock(db: Db, name: string, count: number, floor: bigint): Promise<TakenBlock | null> {
+export async function takeBlock(db: Db, name: string, count: number, floor: bigint): Promise<TakenBlocks | null> {
   const top = db`coalesce(max_value, ${BIGINT_MAX.toString()}::bigint)::numeric`;
   const rows = await db<{ first: string; last: string; returned: boolean }[]>`
     with limits as (
       select ${top} as top from counter where name = ${name}
-    ), picked as (
+    ), locked as (
       select r.lo, r.hi, limits.top from counter_returned r, limits
       where r.counter = ${name} and r.lo > ${floor.toString()}::bigint and r.lo <= limits.top
-      order by r.lo limit 1
+      order by r.lo limit ${RETURNED_PER_TAKE}
       for update of r skip locked
+    ), before as (
+      -- Numbers of the ranges below each one (window functions cannot share a query level with FOR UPDATE).
+      select lo, hi, top, coalesce(sum(hi::numeric - lo + 1) over (order by lo rows between unbounded preceding and 1 preceding), 0) as taken
+      from locked
     ), piece as (
-      select lo as first, least(hi::numeric, lo::numeric + ${count}::int - 1, top)::bigint as last, hi from picked
+      select lo as first, least(hi::numeric, lo::numeric + (${count}::int - taken) - 1, top)::bigint as last, hi
+      from before where taken < ${count}::int
     ), cut as (
       update counter_returned r set lo = piece.last + 1 from piece
       where r.counter = ${name} and r.lo = piece.first and piece.last < piece.hi
@@ -107,14 +118,15 @@ export async function takeBlock(db: Db, name: string, count: number, floor: bigi
     ), fresh as (
       update counter set last_block_first = last_value + 1,
         last_value = (last_value::numeric + least(${count}::int, ${top} - last_value))::bigint, updated_at = now()
-      where name = ${name} and last_value::numeric < ${top} and not exists (select 1 from picked)
+      where name = ${name} and last_value::numeric < ${top} and not exists (select 1 from locked)
       returning last_block_first, last_value
     )
     select first::text, last::text, true as returned from piece
     union all
     select last_block_first::text, last_value::text, false from fresh`;
-  const row = rows[0];
-  return row ? { first: BigInt(row.first), last: BigInt(row.last), returned: row.returned } : null;
+  if (rows.length === 0) return null;
+  const blocks = rows.map((row) => ({ first: BigInt(row.first), last: BigInt(row.last) })).sort((x, y) => (x.first < y.first ? -1 : 1));
+  return { blocks, returned: rows[0]!.returned };
 }
 
 /**

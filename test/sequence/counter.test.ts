@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Counter } from "../../src/sequence/counter";
 import { connectDatabase } from "../../src/db/connect";
-import { defineCounter, readCounter, readReturned, takeNumbers } from "../../src/sequence/queries";
+import { defineCounter, readCounter, readReturned, recordReturned, takeBlock, takeNumbers } from "../../src/sequence/queries";
 import { testDatabase, testLog, type TestDatabase } from "../support/database";
 
 let db: TestDatabase;
@@ -215,6 +215,22 @@ test("pods taking at once never take the same returned numbers (SKIP LOCKED, del
   const returned = (await readReturned(db.sql, "contended")).flatMap((range) => Array.from({ length: Number(range.last - range.first + 1n) }, (_, n) => range.first + BigInt(n)));
   const all = [...seen, ...returned].sort((a, b) => (a < b ? -1 : 1));
   expect(all).toEqual(Array.from({ length: Number(state.lastValue) }, (_, n) => 1n + BigInt(n)));
+});
+
+test("a block take gathers several returned ranges (cutting the last), above the floor and below the maximum", async () => {
+  await defineCounter(db.sql, { name: "pieces", start: 1n, max: 100n, mode: "prefetch" });
+  await takeNumbers(db.sql, "pieces", 20);
+  await recordReturned(db.sql, "pieces", [{ first: 1n, last: 2n }, { first: 5n, last: 7n }, { first: 10n, last: 13n }, { first: 16n, last: 18n }]);
+  expect(await takeBlock(db.sql, "pieces", 6, -1n)).toEqual({ returned: true, blocks: [{ first: 1n, last: 2n }, { first: 5n, last: 7n }, { first: 10n, last: 10n }] });
+  expect(await readReturned(db.sql, "pieces")).toEqual([{ first: 11n, last: 13n }, { first: 16n, last: 18n }]);
+  // Only ranges starting above the floor; fewer numbers than asked is a short take, not the counter row.
+  expect(await takeBlock(db.sql, "pieces", 10, 11n)).toEqual({ returned: true, blocks: [{ first: 16n, last: 18n }] });
+  expect(await takeBlock(db.sql, "pieces", 10, 18n)).toEqual({ returned: false, blocks: [{ first: 21n, last: 30n }] });
+  // A maximum lowered below a range puts it out of reach.
+  await defineCounter(db.sql, { name: "pieces", start: 1n, max: 12n, mode: "prefetch" });
+  expect(await takeBlock(db.sql, "pieces", 10, -1n)).toEqual({ returned: true, blocks: [{ first: 11n, last: 12n }] });
+  expect(await readReturned(db.sql, "pieces")).toEqual([{ first: 13n, last: 13n }]);
+  expect(await takeBlock(db.sql, "pieces", 10, -1n)).toBeNull();
 });
 
 test("close with the database gone loses what the pod held, and says so", async () => {
