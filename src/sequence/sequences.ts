@@ -36,6 +36,11 @@ export class Sequences {
     return this.#counters.get(name);
   }
 
+  /** Numbers held in memory per counter (the metrics' gauge). */
+  buffered(): Record<string, number> {
+    return Object.fromEntries([...this.#counters].map(([name, counter]) => [name, Number(counter.buffered)]));
+  }
+
   names(): string[] {
     return [...this.#counters.keys()];
   }

@@ -49,6 +49,14 @@ async function startSlot(label: string): Promise<Slot> {
   return { pod, url, paused: false, inFlight: 0 };
 }
 
+/** A sample of the default counter from the pod's /metrics. */
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = new RegExp(`^${name}\\{counter="default"\\} (\\d+)$`, "m").exec(text);
+  if (!match) throw new Error(`${name} missing from /metrics:\n${text}`);
+  return Number(match[1]);
+}
+
 /** What the pod at `url` holds of the default counter (GET /counters/default, pod.buffered). */
 async function heldBy(url: string): Promise<number> {
   const state = (await (await fetch(`${url}/counters/default`)).json()) as { pod: { buffered: string } };
@@ -129,6 +137,7 @@ test("pods stopped and restarted under load: no number twice, graceful stops los
           await Bun.sleep(100);
         }
         heldAtCrash += held;
+        expect(await metric(slot.url, "idgen_sequence_buffered_numbers")).toBe(held);
         slot.pod.signal("SIGKILL");
         await slot.pod.waitForExit(10_000);
       } else {
@@ -145,6 +154,10 @@ test("pods stopped and restarted under load: no number twice, graceful stops los
     }
     running = false;
     await Promise.all(clients);
+    // The returned numbers waiting, as every pod's /metrics reads them from the database.
+    await Bun.sleep(200);
+    const waiting = Number((await readCounter(db.sql, "default"))!.returned);
+    for (const slot of slots) expect(await metric(slot.url, "idgen_sequence_returned_numbers")).toBe(waiting);
     for (const slot of slots) {
       slot.pod.signal("SIGTERM");
       expect(await slot.pod.waitForExit(10_000)).toBe(0);
