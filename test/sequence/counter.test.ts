@@ -1,5 +1,6 @@
 // The counter domain on a real database: block takes clamp at the maximum, exact ranges, the double buffer
-// and its adaptive size, give-back on close (and its compare-and-set), strict mode. Several Counter objects on
+// and its adaptive size, give-back on close (its compare-and-set, and counter_returned for the rest), block
+// takes of returned ranges (floor, cutting, SKIP LOCKED), strict mode. Several Counter objects on
 // one database stand in for pods here; test/sequence/multi-pod.test.ts does it with real processes.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Counter } from "../../src/sequence/counter";
