@@ -66,6 +66,7 @@ export async function startService({ config, log, pod = defaultPodName(), observ
   const applicationName = `idgen/${pod}`;
   const sql = connectDatabase({ url, log, max: DB_POOL_MAX, applicationName });
   let running: IdIssuer | undefined; // for the metrics' buffer gauges, once the types are up
+  let counters: Sequences | undefined; // likewise, once the counters are
   const metrics = observe ? newMetrics() : undefined;
   let ready = false;
   const timers: ReturnType<typeof setInterval>[] = [];
@@ -81,6 +82,7 @@ export async function startService({ config, log, pod = defaultPodName(), observ
     // Sequential counters: defined from the config (the default one always), each prefetch counter's first block taken.
     const sequences = await Sequences.start({ sql, log, counters: Object.values(config.sequences.counters) });
     running = issuer;
+    counters = sequences;
     const version = readVersion();
     // Probes must answer within their own timeout even when the database host is unreachable (a connect
     // attempt then takes up to connect_timeout): a second without an answer counts as down.
@@ -139,9 +141,10 @@ export async function startService({ config, log, pod = defaultPodName(), observ
         await audit?.flushed();
         if (audit) log({ level: "info", msg: "audit records written", ...audit.stats });
         log({ level: "info", msg: "buffered IDs returned to their pools", returned });
-        // Counter numbers held in memory go back where no other pod has taken numbers since (else they are a gap).
+        // Counter numbers held in memory go back to the counter row where no other pod has taken numbers since,
+        // and into counter_returned otherwise (src/sequence/counter.ts close); lost only if the database refuses.
         const counters = await sequences.close();
-        log({ level: "info", msg: "counter numbers given back", returned: counters.returned, lost: counters.lost });
+        log({ level: counters.lost > 0n ? "warn" : "info", msg: "counter numbers given back", returned: counters.returned, recorded: counters.recorded, lost: counters.lost });
         await heartbeat?.stop();
         await closeDatabase(sql);
         await embedded?.stop();
@@ -164,6 +167,7 @@ export async function startService({ config, log, pod = defaultPodName(), observ
       version: readVersion().service_version,
       dbPoolMax: DB_POOL_MAX,
       buffered: () => running?.buffered() ?? {},
+      counterBuffered: () => counters?.buffered() ?? {},
       readDatabase: () => readDatabaseGauges(sql, applicationName),
     }, types);
   }

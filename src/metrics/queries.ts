@@ -6,6 +6,8 @@ export interface DatabaseGauges {
   types: { name: string; available: number; generated: number; capacity: number; capacityExact: boolean }[];
   /** This pod's connections by pg_stat_activity state. */
   connections: Record<string, number>;
+  /** Per sequential counter: numbers waiting in counter_returned (stopped pods' unused numbers). */
+  counters: { name: string; returned: number }[];
 }
 
 /** PostgreSQL truncates application_name to 63 bytes (NAMEDATALEN - 1); the filter compares the same prefix. */
@@ -19,6 +21,9 @@ export async function readDatabaseGauges(sql: Sql, applicationName: string): Pro
   const states = await sql<{ state: string | null; connections: number }[]>`
     select state, count(*)::int as connections from pg_stat_activity
     where application_name = left(${applicationName}, ${APPLICATION_NAME_MAX}) group by state`;
+  const counters = await sql<{ name: string; returned: string }[]>`
+    select c.name, coalesce(sum(r.hi - r.lo + 1), 0)::text as returned
+    from counter c left join counter_returned r on r.counter = c.name group by c.name`;
   const connections: Record<string, number> = {};
   for (const row of states) {
     const state = row.state === "active" || row.state === "idle" || row.state === "idle in transaction" ? row.state : "other";
@@ -33,5 +38,6 @@ export async function readDatabaseGauges(sql: Sql, applicationName: string): Pro
       capacityExact: row.capacity_exact,
     })),
     connections,
+    counters: counters.map((row) => ({ name: row.name, returned: Number(row.returned) })),
   };
 }

@@ -21,6 +21,8 @@ export interface TypeSettings {
 export interface ServiceMetricsOptions {
   /** IDs in this pod's buffers, by type (read at scrape time). */
   buffered: () => Record<string, number>;
+  /** Numbers this pod holds per sequential counter (read at scrape time). */
+  counterBuffered?: () => Record<string, number>;
   /** The database gauges; defaults to the real queries. Absent database: the metrics say so. */
   readDatabase?: () => Promise<DatabaseGauges>;
   /** A scrape waits this long for the database, then serves the last values read. */
@@ -49,6 +51,8 @@ export class ServiceMetrics {
   readonly #spaceRemaining: Gauge;
   readonly #connections: Gauge;
   readonly #databaseUp: Gauge;
+  readonly #counterBuffered: Gauge;
+  readonly #counterReturned: Gauge;
   readonly #databaseAge: Gauge;
   readonly #options: ServiceMetricsOptions;
   #readAt = -Infinity;
@@ -77,6 +81,8 @@ export class ServiceMetrics {
     this.#requestDuration = r.histogram("idgen_http_request_duration_seconds", "HTTP requests by route pattern, method and status.", ["route", "method", "status"], REQUEST_BUCKETS);
     r.gauge("idgen_db_pool_max_connections", "Size of this pod's database connection pool.").set(undefined, options.dbPoolMax);
     this.#connections = r.gauge("idgen_db_pool_connections", "This pod's open database connections by state (pg_stat_activity), read at scrape time.", ["state"]);
+    this.#counterBuffered = r.gauge("idgen_sequence_buffered_numbers", "Numbers of the counter this pod holds in memory (a crash would leave them a gap).", ["counter"]);
+    this.#counterReturned = r.gauge("idgen_sequence_returned_numbers", "Numbers of the counter stopped pods held unused, waiting in counter_returned for the next block takes (all pods), read at scrape time.", ["counter"]);
     this.#databaseUp = r.gauge("idgen_metrics_database_up", "1 when the last scrape-time database read succeeded; 0: database gauges are stale.");
     this.#databaseAge = r.gauge("idgen_metrics_database_age_seconds", "Age of the database gauges served.");
     for (const type of types) {
@@ -134,6 +140,7 @@ export class ServiceMetrics {
   /** The exposition, with the scrape-time gauges refreshed first. */
   async expose(): Promise<string> {
     for (const [idType, ids] of Object.entries(this.#options.buffered())) this.#buffer.set({ id_type: idType }, ids);
+    for (const [counter, numbers] of Object.entries(this.#options.counterBuffered?.() ?? {})) this.#counterBuffered.set({ counter }, numbers);
     await this.#refreshDatabase();
     this.#databaseAge.set(undefined, Number.isFinite(this.#readAt) ? (performance.now() - this.#readAt) / 1000 : -1);
     return this.registry.expose();
@@ -171,6 +178,8 @@ export class ServiceMetrics {
       this.#capacityExact.set(labels, type.capacityExact ? 1 : 0);
       this.#spaceRemaining.set(labels, Math.max(0, type.capacity - used));
     }
+    this.#counterReturned.reset();
+    for (const counter of gauges.counters) this.#counterReturned.set({ counter: counter.name }, counter.returned);
     this.#connections.reset();
     for (const state of ["active", "idle", "idle in transaction", "other"]) this.#connections.set({ state }, gauges.connections[state] ?? 0);
   }

@@ -7,10 +7,18 @@
 // The pod's numbers are a short list of segments in ascending order (blocks, and what is left of them).
 // /next always takes the lowest number held, so a pod's /next answers increase. /range takes the first
 // segment its count fits in; a block's tail too short for the ranges asked stays for /next.
+//
+// Gaps (issue 4: "a graceful stop never loses more than one block"). A block take uses numbers a stopped pod
+// returned (counter_returned, migration 006) before the counter row, but only a range lying above every
+// number this pod has ever held: each block this pod adds is then above all it held before, so the list stays
+// ascending and the pod's numbers increase. A graceful stop (close()) gives what it holds back to the counter
+// row when nobody has taken numbers since (compare-and-set), and records everything else in counter_returned,
+// in one transaction: it loses nothing unless the database is unreachable then, in which case it loses what
+// a crash does, everything the pod held (under two blocks plus short /range tails).
 import type { Sql } from "postgres";
 import type { Log } from "../db/log";
 import { nextBlockSize, type BlockSizeBounds } from "./block-size";
-import { BIGINT_MAX, giveBack, readCounter, takeNumbers, type CounterDefinition, type NumberBlock } from "./queries";
+import { BIGINT_MAX, giveBack, readCounter, recordReturned, takeBlock, takeNumbers, type CounterDefinition, type TakenBlocks } from "./queries";
 
 export type TakeResult =
   | { value: bigint }
@@ -18,6 +26,16 @@ export type TakeResult =
 export type RangeResult =
   | { first: bigint; last: bigint }
   | { error: "exhausted" | "unavailable" | "unsafe"; left?: bigint };
+
+/** What a graceful stop did with the numbers the pod held and had not handed out. */
+export interface CloseResult {
+  /** Given back to the counter row (it moved back). */
+  returned: bigint;
+  /** Written to counter_returned, for later block takes. */
+  recorded: bigint;
+  /** Neither: a gap (the database refused, or a tail dropped while running could not be recorded). */
+  lost: bigint;
+}
 
 export interface CounterOptions extends CounterDefinition {
   sql: Sql;
@@ -35,10 +53,12 @@ const BACKOFF_MAX_MS = 1000;
 /** A counter found past its maximum is asked again after this long (a restart may have raised the maximum). */
 const EXHAUSTED_RECHECK_MS = 5000;
 /**
- * Tails kept for /next. Only traffic of /range alone leaves tails unused; past this many the lowest is
- * skipped (a gap, like the block of a crashed pod), so memory stays bounded.
+ * Segments kept. Only traffic of /range alone leaves block tails unused; past this many the lowest are
+ * recorded in counter_returned for pods that start later (a gap only if the database refuses), so memory
+ * stays bounded. Room for two takes of returned ranges (RETURNED_PER_TAKE pieces each, src/sequence/queries.ts)
+ * so that those are not recorded straight back.
  */
-const MAX_SEGMENTS = 8;
+const MAX_SEGMENTS = 32;
 
 interface Segment {
   /** The next number to hand out. */
@@ -62,6 +82,15 @@ export class Counter {
   #lastTakeAt = 0;
   #taking: Promise<void> | null = null;
   #size: number;
+  /** The last take brought fewer numbers than asked (a small returned range): the rate window stays open. */
+  #short = false;
+  /** The highest number this pod has ever held (blocks and direct ranges); -1: none yet. See takeBlock. */
+  #highestHeld = -1n;
+  /** Numbers reused from counter_returned by this pod's block takes (the state endpoint shows it). */
+  #reused = 0n;
+  /** Tails dropped by MAX_SEGMENTS being written to counter_returned; close() waits for them. */
+  #recording: Promise<void>[] = [];
+  #recordedWhileRunning = 0n;
   #skipped = 0n;
   #exhaustedUntil = 0;
   #failures = 0;
@@ -90,6 +119,11 @@ export class Counter {
   /** The size of the next block this pod will take. */
   get blockSize(): number {
     return this.#size;
+  }
+
+  /** Numbers this pod's block takes have reused from counter_returned. */
+  get reused(): bigint {
+    return this.#reused;
   }
 
   /**
@@ -166,36 +200,51 @@ export class Counter {
   }
 
   /**
-   * Graceful stop: waits for a take in flight, then gives the numbers this pod holds back to the counter if
-   * nobody has taken any since its last block (compare-and-set): the top segment and every segment
-   * contiguous below it. The rest are lost: a counter cannot move back past numbers others hold.
+   * Graceful stop, after requests have drained: waits for a take in flight (its block is kept and goes back
+   * too), then, in one transaction, gives the numbers this pod holds back to the counter row if nobody has
+   * taken any since its last block (compare-and-set: the top segment and every segment contiguous below it),
+   * and records every other segment in counter_returned. The compare-and-set comes first because it keeps
+   * the counter dense and the table empty in the common case (the pod that took last stops first, or alone);
+   * the table catches what it cannot: the counter cannot move back past numbers others have taken.
+   * Only if the database refuses are the numbers lost (as in a crash).
    */
-  async close(): Promise<{ returned: bigint; lost: bigint }> {
+  async close(): Promise<CloseResult> {
     this.#closed = true;
     await this.#taking?.catch(() => undefined);
+    await Promise.all(this.#recording);
     const segments = this.#segments;
-    const held = BigInt(this.#held) + this.#skipped;
     this.#segments = [];
     this.#held = 0;
-    if (segments.length === 0) return { returned: 0n, lost: held };
-    const top = segments[segments.length - 1]!;
-    let from = top.next;
-    for (let index = segments.length - 2; index >= 0 && segments[index]!.last + 1n === from; index--) from = segments[index]!.next;
+    const result: CloseResult = { returned: 0n, recorded: this.#recordedWhileRunning, lost: this.#skipped };
+    if (segments.length === 0) return result;
+    const blocks = segments.map((segment) => ({ first: segment.next, last: segment.last }));
+    const held = blocks.reduce((sum, block) => sum + block.last - block.first + 1n, 0n);
+    const top = blocks[blocks.length - 1]!;
+    let lowest = blocks.length - 1;
+    while (lowest > 0 && blocks[lowest - 1]!.last + 1n === blocks[lowest]!.first) lowest--;
+    const from = blocks[lowest]!.first;
     try {
-      if (await giveBack(this.#sql, this.name, top.last, from - 1n)) {
-        const returned = top.last - from + 1n;
-        return { returned, lost: held - returned };
-      }
+      const givenBack = await this.#sql.begin(async (tx) => {
+        const moved = await giveBack(tx, this.name, top.last, from - 1n);
+        await recordReturned(tx, this.name, moved ? blocks.slice(0, lowest) : blocks);
+        return moved ? top.last - from + 1n : 0n;
+      });
+      result.returned += givenBack;
+      result.recorded += held - givenBack;
     } catch (error) {
-      this.#log({ level: "warn", msg: "counter numbers could not be given back", counter: this.name, error: String(error) });
+      this.#log({ level: "warn", msg: "counter numbers could not be given back (a gap)", counter: this.name, numbers: held, error: String(error) });
+      result.lost += held;
     }
-    return { returned: 0n, lost: held };
+    return result;
   }
 
   async #takeDirect(count: number, ceiling: bigint): Promise<RangeResult> {
     try {
       const block = await takeNumbers(this.#sql, this.name, count, { exact: true, ceiling });
-      if (block) return block;
+      if (block) {
+        if (block.last > this.#highestHeld) this.#highestHeld = block.last;
+        return block;
+      }
       const state = await readCounter(this.#sql, this.name);
       if (!state) return { error: "unavailable" };
       const max = state.max ?? BIGINT_MAX;
@@ -211,8 +260,9 @@ export class Counter {
     if (this.#taking || this.#closed || this.mode === "strict") return;
     const now = performance.now();
     if (now < this.#retryAt || now < this.#exhaustedUntil) return;
-    // Size the next block from the rate at which numbers have gone since the last one arrived.
-    this.#size = nextBlockSize(this.#size, this.#used, now - this.#lastTakeAt, this.#bounds);
+    // Size the next block from the rate at which numbers have gone since the last full block arrived (a
+    // short take, a small returned range, is topped up at once at the same size, not counted as a sample).
+    if (!this.#short) this.#size = nextBlockSize(this.#size, this.#used, now - this.#lastTakeAt, this.#bounds);
     void this.#takeBlock().catch(() => undefined);
   }
 
@@ -228,37 +278,62 @@ export class Counter {
     }
   }
 
-  #add(block: NumberBlock): void {
-    const size = Number(block.last - block.first) + 1;
-    this.#segments.push({ next: block.first, last: block.last });
+  /** Blocks arrived: above everything this pod ever held (takeBlock's floor), so pushed at the top. */
+  #add(taken: TakenBlocks, asked: number): void {
+    let size = 0;
+    for (const block of taken.blocks) {
+      const numbers = Number(block.last - block.first) + 1;
+      this.#segments.push({ next: block.first, last: block.last });
+      this.#highestHeld = block.last;
+      size += numbers;
+      if (taken.returned) this.#reused += BigInt(numbers);
+    }
     this.#held += size;
-    this.#refillBelow = Math.floor(size * (1 - PREFETCH_AT));
-    this.#used = 0;
-    this.#lastTakeAt = performance.now();
+    // From the size asked, not the size got: after a short take (a small returned range, or the counter's
+    // last numbers) the held numbers may already be below it, and the next request starts the next take.
+    this.#refillBelow = Math.floor(asked * (1 - PREFETCH_AT));
+    this.#short = size < asked;
+    if (!this.#short) {
+      this.#used = 0;
+      this.#lastTakeAt = performance.now();
+    }
     if (this.#segments.length > MAX_SEGMENTS) {
-      const dropped = this.#segments.shift()!;
-      const lost = Number(dropped.last - dropped.next) + 1;
-      this.#held -= lost;
-      this.#skipped += BigInt(lost);
-      this.#log({ level: "debug", msg: "counter tail skipped (a gap): /range traffic left it unused", counter: this.name, numbers: lost });
+      // Several pieces of returned ranges can arrive at once: keep the top MAX_SEGMENTS, return the rest.
+      const tails = this.#segments.splice(0, this.#segments.length - MAX_SEGMENTS).map((dropped) => ({ first: dropped.next, last: dropped.last }));
+      const numbers = tails.reduce((sum, tail) => sum + tail.last - tail.first + 1n, 0n);
+      this.#held -= Number(numbers);
+      const recording = recordReturned(this.#sql, this.name, tails).then(
+        () => {
+          this.#recordedWhileRunning += numbers;
+          this.#log({ level: "debug", msg: "counter tail returned: /range traffic left it unused", counter: this.name, numbers });
+        },
+        (error: unknown) => {
+          this.#skipped += numbers;
+          this.#log({ level: "warn", msg: "counter tail could not be returned (a gap)", counter: this.name, numbers, error: String(error) });
+        },
+      ).finally(() => {
+        this.#recording = this.#recording.filter((other) => other !== recording);
+      });
+      this.#recording.push(recording);
     }
   }
 
   /** One block take; at most one at a time. */
   #takeBlock(): Promise<void> {
     if (this.#taking) return this.#taking;
-    this.#taking = takeNumbers(this.#sql, this.name, this.#size)
+    const asked = this.#size;
+    this.#taking = takeBlock(this.#sql, this.name, asked, this.#highestHeld)
       .then(
-        (block) => {
+        (taken) => {
           if (this.#failures > 0) this.#log({ level: "info", msg: "counter blocks taken again", counter: this.name, failures: this.#failures });
           this.#failures = 0;
-          if (!block) {
+          if (!taken) {
             this.#exhaustedUntil = performance.now() + EXHAUSTED_RECHECK_MS;
             return;
           }
           this.#exhaustedUntil = 0;
-          // Kept even when closing: close() waits for this take and gives the block back.
-          this.#add(block);
+          // Kept even when closing: close() waits for this take and gives the blocks back.
+          this.#add(taken, asked);
         },
         (error: unknown) => {
           if (this.#failures === 0) this.#log({ level: "error", msg: "counter block take failed; serving from memory", counter: this.name, error: String(error) });

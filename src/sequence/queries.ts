@@ -35,6 +35,9 @@ export async function defineCounter(db: Db, counter: CounterDefinition): Promise
       max_value = excluded.max_value,
       mode = excluded.mode,
       updated_at = now()`;
+  // A start moved forward also moves returned numbers below it out of reach (they must never be handed out).
+  await db`delete from counter_returned where counter = ${counter.name} and hi < ${counter.start.toString()}::bigint`;
+  await db`update counter_returned set lo = ${counter.start.toString()}::bigint where counter = ${counter.name} and lo < ${counter.start.toString()}::bigint`;
 }
 
 /**
@@ -63,6 +66,89 @@ export async function takeNumbers(db: Db, name: string, count: number, { exact =
   return row ? { first: BigInt(row.first), last: BigInt(row.last) } : null;
 }
 
+/** What one block take got: a block of the counter row, or pieces of returned ranges (ascending). */
+export interface TakenBlocks {
+  blocks: NumberBlock[];
+  /** True when the numbers come from counter_returned (stopped pods'), false when from the counter row. */
+  returned: boolean;
+}
+
+/** Returned ranges one take locks and looks at, at most (a take of `count` numbers uses what it needs of them). */
+const RETURNED_PER_TAKE = 16;
+
+/**
+ * A prefetch counter's block take, in one statement: up to `count` numbers from the lowest returned ranges
+ * (counter_returned, migration 006) lying above `floor`, else `count` numbers from the counter row as
+ * takeNumbers does (clamped at the maximum).
+ *
+ * `floor` is the highest number the taking pod has ever held (or -1 for a pod that has held none): ranges
+ * above it keep the pod's numbers increasing, so a fresh pod can take any range and a long-running one only
+ * those above its own blocks. Several ranges are taken at once (their first `count` numbers: fully taken
+ * ranges deleted, the last one cut), so many small tails do not cost one statement each. The ranges are
+ * locked FOR UPDATE SKIP LOCKED before they are deleted or cut, so two pods taking at once never get the same
+ * numbers: a range another pod has locked is skipped, and the take falls through to the counter row when
+ * none is free. A range is only taken up to the counter's maximum (it may have been lowered since).
+ * Resolves to null when neither has numbers.
+ */
+export async function takeBlock(db: Db, name: string, count: number, floor: bigint): Promise<TakenBlocks | null> {
+  const top = db`coalesce(max_value, ${BIGINT_MAX.toString()}::bigint)::numeric`;
+  const rows = await db<{ first: string; last: string; returned: boolean }[]>`
+    with limits as (
+      select ${top} as top from counter where name = ${name}
+    ), locked as (
+      select r.lo, r.hi, limits.top from counter_returned r, limits
+      where r.counter = ${name} and r.lo > ${floor.toString()}::bigint and r.lo <= limits.top
+      order by r.lo limit ${RETURNED_PER_TAKE}
+      for update of r skip locked
+    ), before as (
+      -- Numbers of the ranges below each one (window functions cannot share a query level with FOR UPDATE).
+      select lo, hi, top, coalesce(sum(hi::numeric - lo + 1) over (order by lo rows between unbounded preceding and 1 preceding), 0) as taken
+      from locked
+    ), piece as (
+      select lo as first, least(hi::numeric, lo::numeric + (${count}::int - taken) - 1, top)::bigint as last, hi
+      from before where taken < ${count}::int
+    ), cut as (
+      update counter_returned r set lo = piece.last + 1 from piece
+      where r.counter = ${name} and r.lo = piece.first and piece.last < piece.hi
+      returning 1
+    ), removed as (
+      delete from counter_returned r using piece
+      where r.counter = ${name} and r.lo = piece.first and piece.last >= piece.hi
+      returning 1
+    ), fresh as (
+      update counter set last_block_first = last_value + 1,
+        last_value = (last_value::numeric + least(${count}::int, ${top} - last_value))::bigint, updated_at = now()
+      where name = ${name} and last_value::numeric < ${top} and not exists (select 1 from locked)
+      returning last_block_first, last_value
+    )
+    select first::text, last::text, true as returned from piece
+    union all
+    select last_block_first::text, last_value::text, false from fresh`;
+  if (rows.length === 0) return null;
+  const blocks = rows.map((row) => ({ first: BigInt(row.first), last: BigInt(row.last) })).sort((x, y) => (x.first < y.first ? -1 : 1));
+  return { blocks, returned: rows[0]!.returned };
+}
+
+/**
+ * Records numbers a pod held and will not hand out (first..last each, both included) in counter_returned, for
+ * later block takes: what a graceful stop cannot give back to the counter row, and tails dropped while running.
+ */
+export async function recordReturned(db: Db, name: string, blocks: readonly NumberBlock[]): Promise<void> {
+  if (blocks.length === 0) return;
+  const los = blocks.map((block) => block.first.toString());
+  const his = blocks.map((block) => block.last.toString());
+  await db`
+    insert into counter_returned (counter, lo, hi)
+    select ${name}, lo, hi from unnest(${db.array(los)}::bigint[], ${db.array(his)}::bigint[]) as t(lo, hi)`;
+}
+
+/** The returned ranges of a counter, lowest first (tests and the state endpoint's sum). */
+export async function readReturned(db: Db, name: string): Promise<NumberBlock[]> {
+  const rows = await db<{ lo: string; hi: string }[]>`
+    select lo::text as lo, hi::text as hi from counter_returned r where counter = ${name} order by r.lo`;
+  return rows.map((row) => ({ first: BigInt(row.lo), last: BigInt(row.hi) }));
+}
+
 /**
  * Gives unused numbers back: moves the counter back to `keepUpTo` (the last number this pod handed out, or
  * the block's first - 1) only if it still stands at `blockLast`, i.e. nobody has taken a number since this
@@ -83,12 +169,18 @@ export interface CounterState {
   max: bigint | null;
   mode: "prefetch" | "strict";
   updatedAt: Date;
+  /** Numbers waiting in counter_returned (held by pods that stopped, handed out by later block takes). */
+  returned: bigint;
 }
 
 export async function readCounter(db: Db, name: string): Promise<CounterState | null> {
-  const [row] = await db<{ name: string; start: string; last: string; max: string | null; mode: "prefetch" | "strict"; updated_at: Date }[]>`
-    select name, start_value::text as start, last_value::text as last, max_value::text as max, mode, updated_at
+  const [row] = await db<{ name: string; start: string; last: string; max: string | null; mode: "prefetch" | "strict"; updated_at: Date; returned: string }[]>`
+    select name, start_value::text as start, last_value::text as last, max_value::text as max, mode, updated_at,
+      (select coalesce(sum(hi - lo + 1), 0) from counter_returned where counter = ${name})::text as returned
     from counter where name = ${name}`;
   if (!row) return null;
-  return { name: row.name, start: BigInt(row.start), lastValue: BigInt(row.last), max: row.max === null ? null : BigInt(row.max), mode: row.mode, updatedAt: row.updated_at };
+  return {
+    name: row.name, start: BigInt(row.start), lastValue: BigInt(row.last), max: row.max === null ? null : BigInt(row.max), mode: row.mode,
+    updatedAt: row.updated_at, returned: BigInt(row.returned),
+  };
 }

@@ -3,7 +3,7 @@
 import type { Sql } from "postgres";
 import type { Log } from "../db/log";
 import type { BlockSizeBounds } from "./block-size";
-import { Counter } from "./counter";
+import { Counter, type CloseResult } from "./counter";
 import { defineCounter, readCounter, type CounterDefinition, type CounterState } from "./queries";
 
 export interface CounterSettings extends CounterDefinition {
@@ -36,6 +36,11 @@ export class Sequences {
     return this.#counters.get(name);
   }
 
+  /** Numbers held in memory per counter (the metrics' gauge). */
+  buffered(): Record<string, number> {
+    return Object.fromEntries([...this.#counters].map(([name, counter]) => [name, Number(counter.buffered)]));
+  }
+
   names(): string[] {
     return [...this.#counters.keys()];
   }
@@ -47,9 +52,12 @@ export class Sequences {
     return { row: await readCounter(this.#sql, name), counter };
   }
 
-  /** Graceful stop: each counter gives back what it holds where the counter allows. */
-  async close(): Promise<{ returned: bigint; lost: bigint }> {
+  /** Graceful stop: each counter gives back what it holds (Counter.close), all at once. */
+  async close(): Promise<CloseResult> {
     const results = await Promise.all([...this.#counters.values()].map((counter) => counter.close()));
-    return results.reduce((sum, one) => ({ returned: sum.returned + one.returned, lost: sum.lost + one.lost }), { returned: 0n, lost: 0n });
+    return results.reduce(
+      (sum, one) => ({ returned: sum.returned + one.returned, recorded: sum.recorded + one.recorded, lost: sum.lost + one.lost }),
+      { returned: 0n, recorded: 0n, lost: 0n },
+    );
   }
 }

@@ -59,7 +59,7 @@ export const stateRoute = createRoute({
   path: "/counters/{name}",
   tags: ["sequences"],
   summary: "A counter's state",
-  description: "Numbers as decimal strings (64-bit). `last_value`: the last number any pod has taken from the counter (numbers pods still hold in memory are below it). `pod`: what the answering pod holds.",
+  description: "Numbers as decimal strings (64-bit). `last_value`: the last number any pod has taken from the counter (numbers pods still hold in memory are below it). `returned`: numbers below it that stopped pods held and did not hand out, waiting for the next block takes. `pod`: what the answering pod holds, and how many numbers its block takes have taken from those returned.",
   request: { params: z.object({ name: counterName }) },
   responses: {
     200: {
@@ -68,8 +68,8 @@ export const stateRoute = createRoute({
         "application/json": {
           schema: z.object({
             name: z.string(), mode: z.enum(["prefetch", "strict"]), start: z.string().nullable(), max: z.string().nullable(),
-            last_value: z.string().nullable(), updated_at: z.string().nullable(),
-            pod: z.object({ buffered: z.string(), block_size: z.number() }),
+            last_value: z.string().nullable(), updated_at: z.string().nullable(), returned: z.string().nullable(),
+            pod: z.object({ buffered: z.string(), block_size: z.number(), reused: z.string() }),
           }).openapi("CounterState"),
         },
       },

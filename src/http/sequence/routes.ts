@@ -28,7 +28,8 @@ export function mountSequences(app: OpenAPIHono, handlers: SequenceHandlers, seq
         max: row?.max?.toString() ?? null,
         last_value: row?.lastValue.toString() ?? null,
         updated_at: row?.updatedAt.toISOString() ?? null,
-        pod: { buffered: counter.buffered.toString(), block_size: counter.blockSize },
+        returned: row?.returned.toString() ?? null,
+        pod: { buffered: counter.buffered.toString(), block_size: counter.blockSize, reused: counter.reused.toString() },
       });
     } catch (error) {
       return handlers.internalError(c.req.raw, error);
