@@ -4,12 +4,15 @@
 // status. The pattern, not the raw path: every ID or type name in a path would otherwise be a new series, and
 // an unbounded label set is a memory leak in the service and in Prometheus.
 //
-// Why one middleware and this shape (measured with wrk, server CPU per request, in one run): request ids,
-// metrics and accountability's context used to be two middlewares plus a global body limit, and together
-// cost about 2.5 µs of the ~7 µs a trivial Hono handler spends per request. Most of that was c.header()
-// called after the handler, which copies the whole Response, and context variables nobody read. Now: the
-// header is set in place on the handler's Response, the id is the only context variable, key checks and the
-// body limit are registered only on the routes that need them (src/http/app.ts).
+// Why one middleware and this shape (measured with wrk, server CPU per request, variants in one process and
+// one run; the script is described in bench/RESULTS.md): request ids, metrics and accountability's context
+// used to be two middlewares plus a global body limit, and cost ~2.6 µs on top of the ~7.5 µs a trivial Hono
+// handler spends per request (0.74x its throughput before any route ran). What costs on Bun is touching
+// Headers objects: reading one request header makes Bun build the request's Headers (~0.5 µs), and
+// changing a Response's headers after it is made builds them again (~0.8 µs; Hono's c.header() after the
+// handler even copies the Response). A header given as a plain object when the Response is made costs
+// nothing measurable. So the hot routes put X-Request-Id into the headers they create (idHeaders() below),
+// and only responses made without it (docs, static pages) get it added afterwards.
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { LevelledLog } from "../log";
@@ -23,6 +26,8 @@ declare module "hono" {
   interface ContextVariableMap {
     /** X-Request-Id as given (if sane) or made up; recorded with audited IDs and echoed in the response. */
     requestId: string;
+    /** Set by idHeaders(): the response carries X-Request-Id already. */
+    requestIdSent: boolean;
   }
 }
 
@@ -44,8 +49,27 @@ function routeLabel(c: Context): string {
   return pattern === "" || pattern === "*" || pattern === "/*" ? "unmatched" : pattern;
 }
 
-/** Sets the request id on the response: in place (c.json's headers are mutable), else on a copy. */
+/**
+ * The headers a handler gives its Response, with X-Request-Id added: the cheap way to echo the id (see the
+ * top of this file). Outside the middleware (no id): `headers` unchanged.
+ */
+export function idHeaders(c: Context, headers?: Record<string, string>): Record<string, string> {
+  const requestId = c.get("requestId");
+  if (requestId === undefined) return headers ?? {};
+  c.set("requestIdSent", true);
+  return headers === undefined ? { [REQUEST_ID_HEADER]: requestId } : { ...headers, [REQUEST_ID_HEADER]: requestId };
+}
+
+/** The request id, for a handler that puts it into every response it makes itself (marks it sent). */
+export function requestIdToSend(c: Context): string | undefined {
+  const requestId = c.get("requestId");
+  if (requestId !== undefined) c.set("requestIdSent", true);
+  return requestId;
+}
+
+/** Sets the request id on a response made without idHeaders(): in place (c.json's headers are mutable), else on a copy. */
 function echo(c: Context, requestId: string): void {
+  if (c.get("requestIdSent")) return;
   try {
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
   } catch {

@@ -313,6 +313,23 @@ describe("beside the API", () => {
 });
 
 describe("every answer", () => {
+  // Hot routes put the id into the headers they create (cheap on Bun); every other response gets it added
+  // afterwards (src/http/observe.ts). Either way: exactly one X-Request-Id, the caller's when it is sane.
+  test("carries exactly one X-Request-Id: the caller's when sane, else a new UUID", async () => {
+    const requests: [string, string][] = [
+      ["POST", "/v1/idgenerator/farmer/id"], ["POST", "/v1/idgenerator/nosuch/id"], ["GET", "/v1/idgenerator/farmer/id"],
+      ["GET", "/v1/idgenerator/farmer/id/validate/123"], ["GET", "/v1/idgenerator/BAD/id/validate/123"], ["GET", "/v1/idgenerator/health"],
+      ["GET", "/livez"], ["GET", "/readyz"], ["GET", "/next"], ["GET", "/range?count=2"], ["GET", "/range?count=0"],
+      ["GET", "/counters/nosuch/next"], ["POST", "/next"], ["GET", "/openapi.json"], ["GET", "/docs/"], ["GET", "/no/such/path"],
+    ];
+    for (const [method, path] of requests) {
+      const sent = await call(method, path, { headers: { "X-Request-Id": `trace-${method}-${path}`.replace(/[?=]/g, ".") } });
+      expect({ path, method, id: sent.headers.get("x-request-id") }).toEqual({ path, method, id: `trace-${method}-${path}`.replace(/[?=]/g, ".") });
+      const made = await call(method, path);
+      expect({ path, method, id: made.headers.get("x-request-id") }).toEqual({ path, method, id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) });
+    }
+  });
+
   test("leaks no stack frame, database word or file path", () => {
     const api = bodies.filter(({ request }) => !/ \/(openapi\.json|docs\/)$/.test(request));
     expect(api.length).toBeGreaterThan(500);

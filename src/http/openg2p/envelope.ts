@@ -2,6 +2,7 @@
 // has this shape (api-contract.md §1). Codes IDG-001..006 are OpenG2P's; IDG-007..010 are ours,
 // IDG-011..022 those of accountability (keys, rate limits, idempotency, batches, audit).
 import type { Context } from "hono";
+import { idHeaders } from "../observe";
 
 export interface EnvelopeError {
   errorCode: string;
@@ -52,5 +53,5 @@ export function errorBody(name: ApiErrorName, detail = "", headers: Record<strin
 
 export function errorResponse(c: Context, name: ApiErrorName, detail = "", headers: Record<string, string> = {}): never {
   const error = API_ERRORS[name];
-  return c.json(envelope(null, [{ errorCode: error.code, message: error.message(detail) }]), error.status, headers) as never;
+  return c.json(envelope(null, [{ errorCode: error.code, message: error.message(detail) }]), error.status, idHeaders(c, headers)) as never;
 }

@@ -9,6 +9,7 @@ import type { GroupCommit } from "../../db/group-commit";
 import type { IssuedRecord } from "../../issuance/audit";
 import { bounded, fingerprintOf, IDEMPOTENCY_KEY, runIdempotent } from "../../issuance/idempotency";
 import type { BatchResult, IssueResult } from "../../pool/pool";
+import { idHeaders } from "../observe";
 import { envelope, errorBody, errorResponse } from "./envelope";
 
 export interface IssuanceDeps {
@@ -72,7 +73,7 @@ function storeTrouble(log: Log, idType: string, error: unknown): void {
 }
 
 function send(c: Context, answer: Answer): Response {
-  return c.json(answer.body as never, answer.status as never, answer.headers);
+  return c.json(answer.body as never, answer.status as never, idHeaders(c, answer.headers));
 }
 
 async function issueAndAudit(c: Context, deps: IssuanceDeps | undefined, idType: string, issue: () => Promise<IssueResult | BatchResult>): Promise<Answer> {

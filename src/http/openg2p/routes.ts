@@ -5,6 +5,7 @@ import { lookupId } from "../../issuance/audit";
 import { bounded } from "../../issuance/idempotency";
 import type { IdIssuer } from "../../pool/issuer";
 import { requireScope, type Access } from "../auth";
+import { idHeaders } from "../observe";
 import { envelope, errorResponse } from "./envelope";
 import { answerIssuance, type IssuanceDeps } from "./issuance";
 
@@ -225,7 +226,7 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Acces
     if (problems.length > 0) return errorResponse(c, "invalidParameter", problems.join("; "));
     if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
     const { valid, reason } = issuer.validate(id_type, id);
-    return c.json(envelope({ id, valid, reason }), 200);
+    return c.json(envelope({ id, valid, reason }), 200, idHeaders(c));
   });
 
   app.openapi(healthRoute, async (c) => {

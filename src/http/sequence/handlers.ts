@@ -17,6 +17,17 @@ export const MAX_RANGE = 100_000;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const UNLIMITED = 9223372036854775807n;
 const JSON_RESPONSE = { headers: { "content-type": "application/json" } };
+
+/** A number's response init, carrying X-Request-Id when the edge gave one: headers given when the Response is
+ * made cost Bun nothing measurable, headers added later do (src/http/observe.ts). */
+const okInit = (requestId: string | undefined) =>
+  requestId === undefined ? JSON_RESPONSE : { headers: { "content-type": "application/json", "X-Request-Id": requestId } };
+
+/** Errors (rare) get the request id added afterwards. */
+function withId(response: Response, requestId: string | undefined): Response {
+  if (requestId !== undefined && response.status !== 200) response.headers.set("X-Request-Id", requestId);
+  return response;
+}
 const NO_QUERY = new URLSearchParams();
 
 /** The query string, parsed only when there is one (/next usually has none). */
@@ -82,7 +93,7 @@ export function sequenceHandlers(deps: SequenceDeps) {
     return sequenceError("internal", "Internal error. It has been logged; retry later or contact the operator.");
   }
 
-  function nextUnguarded(request: Request, name: string | undefined): Response | Promise<Response> {
+  function nextUnguarded(request: Request, name: string | undefined, requestId: string | undefined): Response | Promise<Response> {
     if (request.method !== "GET") return wrongMethod(request.method); // HEAD would take a number and drop it
     const counter = findCounter(name);
     if (counter instanceof Response) return counter;
@@ -90,14 +101,14 @@ export function sequenceHandlers(deps: SequenceDeps) {
     if (asString instanceof Response) return asString;
     const ceiling = asString ? UNLIMITED : SAFE;
     const value = counter.takeBuffered(ceiling);
-    if (value !== undefined) return new Response(renderOne(value, asString), JSON_RESPONSE);
+    if (value !== undefined) return new Response(renderOne(value, asString), okInit(requestId));
     return counter.next(ceiling).then(
-      (result: TakeResult) => ("value" in result ? new Response(renderOne(result.value, asString), JSON_RESPONSE) : failure(result, counter)),
+      (result: TakeResult) => ("value" in result ? new Response(renderOne(result.value, asString), okInit(requestId)) : failure(result, counter)),
       (error: unknown) => internalError(request, error),
     );
   }
 
-  async function rangeUnguarded(request: Request, name: string | undefined): Promise<Response> {
+  async function rangeUnguarded(request: Request, name: string | undefined, requestId: string | undefined): Promise<Response> {
     if (request.method !== "GET") return wrongMethod(request.method);
     const counter = findCounter(name);
     if (counter instanceof Response) return counter;
@@ -108,24 +119,26 @@ export function sequenceHandlers(deps: SequenceDeps) {
     if (count instanceof Response) return count;
     const result = await counter.range(count, asString ? UNLIMITED : SAFE);
     if ("error" in result) return failure(result, counter, count);
-    return new Response(renderRange(result.first, count, asString), JSON_RESPONSE);
+    return new Response(renderRange(result.first, count, asString), okInit(requestId));
   }
 
   return {
     /** GET /next, /counters/{name}/next. Synchronous while numbers are in memory. */
-    next(request: Request, name?: string): Response | Promise<Response> {
+    next(request: Request, name?: string, requestId?: string): Response | Promise<Response> {
+      let response: Response | Promise<Response>;
       try {
-        return nextUnguarded(request, name);
+        response = nextUnguarded(request, name, requestId);
       } catch (error) {
-        return internalError(request, error);
+        response = internalError(request, error);
       }
+      return response instanceof Promise ? response.then((done) => withId(done, requestId)) : withId(response, requestId);
     },
     /** GET /range, /counters/{name}/range. */
-    async range(request: Request, name?: string): Promise<Response> {
+    async range(request: Request, name?: string, requestId?: string): Promise<Response> {
       try {
-        return await rangeUnguarded(request, name);
+        return withId(await rangeUnguarded(request, name, requestId), requestId);
       } catch (error) {
-        return internalError(request, error);
+        return withId(internalError(request, error), requestId);
       }
     },
     findCounter,

@@ -2,6 +2,7 @@
 // same under /counters/{name}/ for named counters, and a counter's state. The OpenAPI definitions
 // (openapi.ts) are registered for /openapi.json; the handlers (handlers.ts) check their parameters by hand.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { requestIdToSend } from "../observe";
 import { sequenceError } from "./errors";
 import type { Sequences } from "../../sequence/sequences";
 import type { SequenceHandlers } from "./handlers";
@@ -11,10 +12,10 @@ export function mountSequences(app: OpenAPIHono, handlers: SequenceHandlers, seq
   for (const route of [nextRoute("/next"), rangeRoute("/range"), nextRoute("/counters/{name}/next"), rangeRoute("/counters/{name}/range"), stateRoute]) {
     app.openAPIRegistry.registerPath(route);
   }
-  app.get("/next", (c) => handlers.next(c.req.raw));
-  app.get("/counters/:name/next", (c) => handlers.next(c.req.raw, c.req.param("name")));
-  app.get("/range", (c) => handlers.range(c.req.raw));
-  app.get("/counters/:name/range", (c) => handlers.range(c.req.raw, c.req.param("name")));
+  app.get("/next", (c) => handlers.next(c.req.raw, undefined, requestIdToSend(c)));
+  app.get("/counters/:name/next", (c) => handlers.next(c.req.raw, c.req.param("name"), requestIdToSend(c)));
+  app.get("/range", (c) => handlers.range(c.req.raw, undefined, requestIdToSend(c)));
+  app.get("/counters/:name/range", (c) => handlers.range(c.req.raw, c.req.param("name"), requestIdToSend(c)));
   app.get("/counters/:name", async (c) => {
     const name = c.req.param("name");
     const counter = handlers.findCounter(name);
