@@ -145,10 +145,10 @@ export async function registerFresh(tx: TransactionSql, idType: string, candidat
   const prefix = `${idType}\t`;
   let registry = "";
   for (const id of sorted) if (!knownIds.has(id)) registry += prefix + id + "\n";
-  await copyIn(tx`copy pool_id (id_type, id) from stdin`, registry);
+  await copyIn(tx`copy pool_id (id_type, id) from stdin` as unknown as CopyQuery, registry);
   let chunks = "";
   for (let at = 0; at < fresh.length; at += chunkSize) chunks += `${prefix}{${fresh.slice(at, at + chunkSize).join(",")}}\n`;
-  await copyIn(tx`copy pool_chunk (id_type, ids) from stdin`, chunks);
+  await copyIn(tx`copy pool_chunk (id_type, ids) from stdin` as unknown as CopyQuery, chunks);
   return fresh.length;
 }
 
@@ -156,12 +156,33 @@ export async function countGenerated(tx: TransactionSql, idType: string, added: 
   if (added > 0) await tx`update id_type set generated = generated + ${added} where name = ${idType}`;
 }
 
-/** Sends `text` as the whole of a COPY FROM STDIN; rejects with the server's error (a 23505 included). */
-async function copyIn(query: { writable(): Promise<import("node:stream").Writable> }, text: string): Promise<void> {
+/**
+ * Sends `text` as the whole of a COPY FROM STDIN and resolves once the server has accepted it; rejects with
+ * the server's error (a 23505 included) or the connection's.
+ *
+ * Why not the Writable's end() callback: postgres.js (3.4.x) detaches the stream when it sends CopyDone, so an
+ * error the server raises after that (a row waiting on another transaction's uncommitted duplicate, then
+ * 23505; or the connection dropping) never reaches the stream, and end()'s callback never runs: the refill
+ * would hang holding its lock. The library does pass the COPY's outcome to the query's resolve/reject
+ * (CommandComplete, or the error at ReadyForQuery, as for any query), so we listen there.
+ * test/pool/parallel-refill.test.ts makes the late 23505 happen.
+ */
+async function copyIn(query: CopyQuery, text: string): Promise<void> {
+  // The query first resolves to the stream (CopyInResponse); the server says nothing more until it has data,
+  // so the hooks are in place before any answer to the COPY can come.
   const writable = await query.writable();
-  await new Promise<void>((resolve, reject) => {
-    writable.on("error", reject);
-    // postgres.js calls back once the server has answered the COPY: with its error, if it refused the rows.
-    writable.end(Buffer.from(text), (error?: Error | null) => (error ? reject(error) : resolve()));
+  const answered = new Promise<void>((resolve, reject) => {
+    query.resolve = () => resolve();
+    query.reject = reject;
   });
+  writable.on("error", () => undefined); // the same error reaches `answered`
+  writable.end(Buffer.from(text));
+  await answered;
 }
+
+/** A postgres.js query, with the settlement hooks the connection calls (see copyIn). */
+type CopyQuery = {
+  writable(): Promise<import("node:stream").Writable>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+};
