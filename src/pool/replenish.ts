@@ -88,12 +88,15 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
     if (generated >= capacity.count) return 0;
     candidates = rules.generate(Number(capacity.count));
   } else {
-    candidates = await generateInSlices(rules, target - available);
+    // A few more than the deficit: slices are drawn independently, so a batch can repeat an ID (about one
+    // 15k batch in 50 at length 12), and the repeat would leave the pool one short of its target.
+    const deficit = target - available;
+    candidates = await generateInSlices(rules, deficit + Math.ceil(deficit / 1000) + 16);
   }
   const parts = Math.max(1, Math.min(options.parts ?? REFILL_PARTS, (sql.options.max ?? 1) - 1));
   const parallel = parts > 1 && candidates.length >= (options.parallelMinIds ?? PARALLEL_MIN_IDS) ? parts : 1;
   const register = options.register ?? registerFresh;
-  return oneAtATime(sql, () => refill(sql, idType, parallel, register, (deficit) => (whole ? candidates : candidates.slice(0, deficit)), chunkSize, target));
+  return oneAtATime(sql, () => refill(sql, idType, parallel, register, (deficit) => (whole ? candidates : firstDistinct(candidates, deficit)), chunkSize, target));
 }
 
 async function refill(
@@ -162,6 +165,16 @@ class PartWorker {
   start(ids: string[]): void {
     this.#give(ids);
   }
+}
+
+/** The first `count` distinct candidates, in candidate order. */
+export function firstDistinct(candidates: string[], count: number): string[] {
+  const out = new Set<string>();
+  for (const id of candidates) {
+    if (out.size >= count) break;
+    out.add(id);
+  }
+  return [...out];
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Sql } from "postgres";
 import { createRules, type Rules } from "../../wasm/index.js";
 import { connectDatabase } from "../../src/db/connect";
 import { claimChunks, countAvailable, REFILL_PART_LOCK_NAMESPACE, registerIdType } from "../../src/pool/queries";
-import { replenishPool, splitByKey } from "../../src/pool/replenish";
+import { firstDistinct, replenishPool, splitByKey } from "../../src/pool/replenish";
 import { testDatabase, testLog, type TestDatabase } from "../support/database";
 
 let db: TestDatabase;
@@ -26,14 +26,17 @@ const large = { count: 10n ** 10n, exact: false };
 /** Parts even for small refills, so that these tests exercise the parallel path. */
 const parallel = { parts: 2, parallelMinIds: 1 };
 
-/** Rules whose generate() hands out the given IDs in order (then fails): candidates a test chooses. */
+/**
+ * Rules whose generate() hands out the given IDs in order, then repeats the first one: candidates a test
+ * chooses (a refill asks for a few more than its deficit; the repeats are dropped).
+ */
 function scripted(ids: string[]): Rules {
   let at = 0;
   return {
     generate(count: number) {
-      if (at + count > ids.length) throw new Error("scripted rules: out of IDs");
+      const out = Array.from({ length: count }, (_, i) => ids[at + i] ?? ids[0]!);
       at += count;
-      return ids.slice(at - count, at);
+      return out;
     },
   } as unknown as Rules;
 }
@@ -68,6 +71,14 @@ test("splitByKey: contiguous key ranges of about equal size, candidate order kep
   expect(high).toEqual(["5", "9", "7", "8"]);
   expect(splitByKey(candidates, 1)).toEqual([candidates]);
   expect(splitByKey([], 3)).toEqual([[]]);
+  expect(firstDistinct(["4", "2", "4", "9", "1"], 3)).toEqual(["4", "2", "9"]);
+});
+
+test("a refill whose slices repeat an ID still fills the pool to its target", async () => {
+  await registerIdType(db.sql, { name: "repeating", idLength: 10, capacity: large.count, capacityExact: false });
+  const ids = ["1000000001", "2000000002", "1000000001", "3000000003", "4000000004", "5000000005"];
+  expect(await replenishPool(pods[0]!, { idType: "repeating", rules: scripted(ids), target: 4, chunkSize: 2, capacity: large })).toBe(4);
+  expect(await countAvailable(db.sql, "repeating")).toBe(4);
 });
 
 test("three pods refilling one type at once, in parts, fill it exactly to its target, every ID once", async () => {
