@@ -1,12 +1,15 @@
 // Pool refill and claim rates straight into PostgreSQL (issue 3: refill >= 150k IDs/s at length 10). Every
-// insert path of bench/lib/refill-variants.ts on every schema variant, each on its own fresh database, in
-// interleaved rounds with the same candidates; then chunk claims. Generation is timed apart (it runs in the
-// pod, in slices, off the request path). Checks the pools it built are exact (no ID twice, counts agree).
-// Standalone: `bun bench/refill.bench.ts` (ROUNDS, REFILL_BATCH); `npm run bench` runs it as one section.
+// variant is the whole refill as the service runs it: src/pool/replenishPool (generation in slices, the lock,
+// the recount, the insert), called with a different insert (`register`) or number of parallel transactions
+// (`parts`); the shipped one is called with the defaults. Each on its own fresh database, in interleaved
+// rounds (the order rotates) of `batch` IDs each; then chunk claims. Checks the pools it built are exact (no
+// ID twice, counts agree). Standalone: `bun bench/refill.bench.ts` (ROUNDS, REFILL_BATCH); `npm run bench`
+// runs it as one section.
 import { createRules } from "../wasm/index.js";
 import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
-import { copyStaged, shipped, unnestOneStatement, unnestRandom, unnestSorted, type InsertPath } from "./lib/refill-variants";
-import { claimChunks, REFILL_LOCK_NAMESPACE } from "../src/pool/queries";
+import { shipped, unnestAntiJoin, unnestRandom } from "./lib/refill-variants";
+import { claimChunks, countAvailable } from "../src/pool/queries";
+import { replenishPool, type RefillOptions } from "../src/pool/replenish";
 import { median } from "./lib/stats";
 
 export interface RefillSettings {
@@ -18,20 +21,17 @@ export interface RefillSettings {
   onlyBeforeAndShipped?: boolean;
 }
 
-type Schema = "001" | "001-nofk" | "005";
-const ALL_VARIANTS: { name: string; schema: Schema; path: InsertPath; note: string }[] = [
-  { name: "before: 001 schema, unnest unsorted", schema: "001", path: unnestRandom, note: "the insert path and schema before this work" },
-  { name: "001 schema, unnest sorted", schema: "001", path: unnestSorted, note: "key order only" },
-  { name: "001 without FK, unnest sorted", schema: "001-nofk", path: unnestSorted, note: "key order, no foreign key" },
-  { name: "005, unnest unsorted", schema: "005", path: unnestRandom, note: "schema change only" },
-  { name: "005, unnest sorted", schema: "005", path: unnestSorted, note: "" },
-  { name: "005, one statement", schema: "005", path: unnestOneStatement, note: "sorted and chunked in SQL" },
-  { name: "005, COPY staged", schema: "005", path: copyStaged, note: "COPY into a temp table, sorted and chunked in SQL" },
-  { name: "shipped (src/pool/queries.ts)", schema: "005", path: shipped, note: "what replenishPool runs" },
+type Schema = "001" | "005";
+const ALL_VARIANTS: { name: string; schema: Schema; options: RefillOptions; note: string }[] = [
+  { name: "before: one statement, anti-join, 1 transaction", schema: "005", options: { register: unnestAntiJoin, parts: 1 }, note: "shipped until this work (migration 005)" },
+  { name: "001 schema, unnest unsorted, 1 transaction", schema: "001", options: { register: unnestRandom, parts: 1 }, note: "migration 001's path and schema" },
+  { name: "anti-join, 2 parts", schema: "005", options: { register: unnestAntiJoin, parts: 2 }, note: "parallel only" },
+  { name: "COPY after probe, 1 transaction", schema: "005", options: { register: shipped, parts: 1 }, note: "COPY only" },
+  { name: "COPY after probe, 3 parts", schema: "005", options: { register: shipped, parts: 3 }, note: "more parts than cores" },
+  { name: "shipped (replenishPool defaults)", schema: "005", options: {}, note: "COPY after probe, 2 parts" },
 ];
 
 const only = (schema: Schema) => (file: string) => schema === "005" || /^00[12]_/.test(file);
-
 export async function runRefillBench({ rounds, batch, claimSizes, log, onlyBeforeAndShipped = false }: RefillSettings) {
   const VARIANTS = onlyBeforeAndShipped ? ALL_VARIANTS.filter((v, i) => i === 0 || v.name.startsWith("shipped")) : ALL_VARIANTS;
   const rules = await createRules({ id_length: 10 });
@@ -40,25 +40,23 @@ export async function runRefillBench({ rounds, batch, claimSizes, log, onlyBefor
   const generation: number[] = [];
   try {
     for (const variant of VARIANTS) {
-      const db = await benchDatabase("refill", { only: only(variant.schema) });
-      if (variant.schema === "001-nofk") await db.sql`alter table pool_id drop constraint pool_id_id_type_fkey`;
+      const db = await benchDatabase("refill", { only: only(variant.schema), max: 4 });
       await db.sql`insert into id_type (name, id_length) values ('bench', 10)`;
       databases.push(db);
     }
+    const capacity = { count: 10n ** 10n, exact: false }; // large: the sliced, partial-refill path
     for (let round = 0; round < rounds; round++) {
       const started = performance.now();
-      const candidates = rules.generate(batch);
+      rules.generate(batch);
       generation.push(batch / ((performance.now() - started) / 1000));
       // Rotate the order every round: whoever goes first meets a cooler (or hotter) machine.
       for (let k = 0; k < VARIANTS.length; k++) {
         const index = (k + round) % VARIANTS.length;
         const variant = VARIANTS[index]!;
         const db = databases[index]!;
+        const target = (await countAvailable(db.sql, "bench")) + batch;
         const t0 = performance.now();
-        const added = await db.sql.begin(async (tx) => {
-          await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext('bench'))`;
-          return variant.path(tx, "bench", candidates, 1000);
-        });
+        const added = await replenishPool(db.sql, { idType: "bench", rules, target, chunkSize: 1000, capacity }, variant.options);
         const rate = added / ((performance.now() - t0) / 1000);
         samples.get(variant.name)!.push(rate);
       }

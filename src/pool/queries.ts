@@ -7,6 +7,8 @@ type Db = Sql | TransactionSql;
 
 /** Advisory-lock namespace of refills (one lock per type: hashtext(type) is the second key). */
 export const REFILL_LOCK_NAMESPACE = 0x1d9e;
+/** Advisory-lock namespace of the parts of a parallel refill (src/pool/replenish.ts); hashtext(type) second. */
+export const REFILL_PART_LOCK_NAMESPACE = 0x1d9f;
 
 export async function registerIdType(db: Db, type: { name: string; idLength: number; capacity: bigint; capacityExact: boolean }) {
   await db`
@@ -96,43 +98,91 @@ export async function countWasted(db: Db, idType: string, leaseSeconds: number):
   return Number(row?.wasted ?? 0);
 }
 
+/** IDs travel in COPY text rows and array literals unquoted; the engine makes digits, this keeps it honest. */
+const PLAIN_ID = /^[0-9A-Za-z]+$/;
+
 /**
  * Registers candidate IDs in pool_id (dropping any generated before), packs the new ones into chunks of
  * `chunkSize` in candidate order (random: the order they will be issued in), and counts them in
  * id_type.generated. Call inside the refill transaction, after taking the type's refill lock.
- *
- * Why this shape (bench/refill.bench.ts measures it against the alternatives in one run; figures in
- * bench/RESULTS.md): the candidate array goes to the server once and no ID comes back. The pool_id insert
- * runs in key order (each B-tree leaf page is then visited once, not once per ID), and it is a plain insert
- * after an anti-join instead of ON CONFLICT DO NOTHING, whose speculative insertion costs an extra index
- * probe and WAL record per ID. That is safe because refills of a type hold its advisory lock
- * (REFILL_LOCK_NAMESPACE), so nothing inserts IDs of this type between the anti-join's snapshot and the
- * insert; and were something else to, the primary key would reject the insert (23505) and the refill would
- * fail and be retried: an ID can never be registered twice. A candidate repeated within the batch is kept
- * once, at its first position.
  */
 export async function addGenerated(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number): Promise<number> {
-  if (candidates.length === 0) return 0;
-  const [row] = await tx<{ added: number }[]>`
-    with candidate as (
-      select c.id collate "C" as id, min(c.ord) as ord
-      from unnest(${candidates}::text[]) with ordinality as c(id, ord) group by 1
-    ), fresh as (
-      insert into pool_id (id_type, id)
-      select ${idType}, c.id from candidate c
-      where not exists (select 1 from pool_id p where p.id_type = ${idType} and p.id = c.id)
-      order by c.id
-      returning id
-    ), numbered as (
-      select c.id, c.ord, (row_number() over (order by c.ord) - 1) / ${chunkSize} as chunk
-      from candidate c join fresh using (id)
-    ), chunks as (
-      insert into pool_chunk (id_type, ids)
-      select ${idType}, array_agg(id order by ord) from numbered group by chunk order by chunk
-      returning size
-    )
-    select coalesce(sum(size), 0)::int as added from chunks`;
-  const added = row?.added ?? 0;
-  if (added > 0) await tx`update id_type set generated = generated + ${added} where name = ${idType}`;
+  const added = await registerFresh(tx, idType, candidates, chunkSize);
+  await countGenerated(tx, idType, added);
   return added;
 }
+
+/**
+ * addGenerated without the counter: pool_id and pool_chunk only. The parallel refill (replenish.ts) counts
+ * each part's IDs in id_type.generated as the last statement of that part's transaction, so the id_type row
+ * lock is held only from there to the commit (a part that counted early would hold it while waiting on the
+ * other parts, and the parts would wait on each other for ever).
+ *
+ * Why this shape (bench/refill.bench.ts measures it against the alternatives in one run; figures in
+ * bench/RESULTS.md). pool_id's cost is per row: heap tuple, B-tree entry, WAL. COPY writes heap tuples in
+ * batches (one WAL record per page, not per row), which INSERT ... SELECT does not, so the fresh IDs go in
+ * by COPY, in key order (each B-tree leaf page is then visited once, not once per ID). COPY cannot skip
+ * known IDs, so they are found first by a read-only probe (one index lookup per candidate, in key order,
+ * nothing written) and left out. That is safe because refills of a type hold its refill lock (or, for the
+ * parts of a parallel refill, work on disjoint key ranges under the lock their coordinator holds): nothing
+ * inserts IDs of this type in this key range between the probe and the COPY. Were something else to, the
+ * primary key would reject the COPY (23505), the refill would fail and be retried: an ID can never be
+ * registered twice. A candidate repeated within the batch is kept once, at its first position. The chunks
+ * go in by COPY too, as array literals, and no ID comes back from the server.
+ */
+export async function registerFresh(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number): Promise<number> {
+  if (candidates.length === 0) return 0;
+  const distinct = [...new Set(candidates)]; // first occurrences, in candidate order
+  for (const id of distinct) if (!PLAIN_ID.test(id)) throw new Error(`refill: ID ${JSON.stringify(id)} is not plain digits and letters`);
+  // Default sort compares UTF-16 code units: for ASCII that is byte order, pool_id's collation "C".
+  const sorted = [...distinct].sort();
+  const known = await tx<{ id: string }[]>`
+    select p.id from unnest(${sorted}::text[]) as c(id)
+    join pool_id p on p.id_type = ${idType} and p.id = c.id collate "C"`;
+  const knownIds = new Set(known.map((row) => row.id));
+  const fresh = knownIds.size === 0 ? distinct : distinct.filter((id) => !knownIds.has(id));
+  if (fresh.length === 0) return 0;
+  const prefix = `${idType}\t`;
+  let registry = "";
+  for (const id of sorted) if (!knownIds.has(id)) registry += prefix + id + "\n";
+  await copyIn(tx`copy pool_id (id_type, id) from stdin` as unknown as CopyQuery, registry);
+  let chunks = "";
+  for (let at = 0; at < fresh.length; at += chunkSize) chunks += `${prefix}{${fresh.slice(at, at + chunkSize).join(",")}}\n`;
+  await copyIn(tx`copy pool_chunk (id_type, ids) from stdin` as unknown as CopyQuery, chunks);
+  return fresh.length;
+}
+
+export async function countGenerated(tx: TransactionSql, idType: string, added: number): Promise<void> {
+  if (added > 0) await tx`update id_type set generated = generated + ${added} where name = ${idType}`;
+}
+
+/**
+ * Sends `text` as the whole of a COPY FROM STDIN and resolves once the server has accepted it; rejects with
+ * the server's error (a 23505 included) or the connection's.
+ *
+ * Why not the Writable's end() callback: postgres.js (3.4.x) detaches the stream when it sends CopyDone, so an
+ * error the server raises after that (a row waiting on another transaction's uncommitted duplicate, then
+ * 23505; or the connection dropping) never reaches the stream, and end()'s callback never runs: the refill
+ * would hang holding its lock. The library does pass the COPY's outcome to the query's resolve/reject
+ * (CommandComplete, or the error at ReadyForQuery, as for any query), so we listen there.
+ * test/pool/parallel-refill.test.ts makes the late 23505 happen.
+ */
+async function copyIn(query: CopyQuery, text: string): Promise<void> {
+  // The query first resolves to the stream (CopyInResponse); the server says nothing more until it has data,
+  // so the hooks are in place before any answer to the COPY can come.
+  const writable = await query.writable();
+  const answered = new Promise<void>((resolve, reject) => {
+    query.resolve = () => resolve();
+    query.reject = reject;
+  });
+  writable.on("error", () => undefined); // the same error reaches `answered`
+  writable.end(Buffer.from(text));
+  await answered;
+}
+
+/** A postgres.js query, with the settlement hooks the connection calls (see copyIn). */
+type CopyQuery = {
+  writable(): Promise<import("node:stream").Writable>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+};

@@ -2,9 +2,29 @@
 // milliseconds each (the event loop keeps serving requests in between), then added under a per-type
 // advisory lock held for one short transaction; the deficit is recomputed once the lock is held, so pods
 // that refill at the same moment never overfill.
+//
+// A large refill is split over REFILL_PARTS transactions on as many connections, one per contiguous key range
+// of the candidates, so that PostgreSQL inserts on several cores at once (bench/refill.bench.ts: the whole
+// path 1.3-1.4x one transaction on 2 cores; figures in bench/RESULTS.md). How that stays exact:
+// - One coordinator transaction takes the type's refill lock (exclusive), recounts, and decides the deficit
+//   for the whole refill; it inserts the first part itself and commits last, after every other part has
+//   committed or failed. Other pods' refills wait for that lock, so they recount after all parts landed:
+//   no overfill, the same rule as one transaction.
+// - Each other part is its own transaction that holds the type's part lock (REFILL_PART_LOCK_NAMESPACE) in
+//   shared mode from before the recount to its commit. A coordinator, once it has the refill lock, waits
+//   for that lock in exclusive mode for an instant (the barrier): should a coordinator's connection die
+//   while its parts still run, the next coordinator still recounts only after they are done.
+// - The parts' key ranges are disjoint and no other refill of the type runs, so each part's probe for
+//   known IDs (queries.ts registerFresh) stays true until its COPY; the primary key is the guarantee anyway.
+// - Each part counts its IDs in id_type.generated as its last statement, the coordinator after the others
+//   (see registerFresh): pool_id, pool_chunk and the counter agree after any mix of committed parts.
+// - A pod runs one refill transaction group at a time per connection pool: a coordinator holds a
+//   connection while it waits for others, so many types refilling at once could otherwise hold every
+//   connection and wait for ever.
 import type { Sql } from "postgres";
 import type { Rules } from "../../wasm/index.js";
-import { addGenerated, countAvailable, readGenerated, REFILL_LOCK_NAMESPACE } from "./queries";
+import type { TransactionSql } from "postgres";
+import { countAvailable, countGenerated, readGenerated, REFILL_LOCK_NAMESPACE, REFILL_PART_LOCK_NAMESPACE, registerFresh } from "./queries";
 import { isSmallType } from "./sizing";
 
 export interface ReplenishTarget {
@@ -39,11 +59,24 @@ export async function generateInSlices(rules: Rules, count: number): Promise<str
   return out;
 }
 
+/** Transactions a large refill is split into (PostgreSQL then inserts on that many cores). */
+export const REFILL_PARTS = 2;
+/** Refills smaller than this go in one transaction: below it, a second connection costs more than it gains. */
+export const PARALLEL_MIN_IDS = 20_000;
+
+/** How a refill inserts: for the benchmark's variants and tests; the defaults are what the service runs. */
+export interface RefillOptions {
+  parts?: number;
+  parallelMinIds?: number;
+  /** Registers candidates in pool_id and packs the fresh ones into chunks, without counting them. */
+  register?: (tx: TransactionSql, idType: string, candidates: string[], chunkSize: number) => Promise<number>;
+}
+
 /**
  * Brings the type's available IDs up to the target. Returns how many IDs it added (0 when another pod had
  * already done it, or when the space is used up).
  */
-export async function replenishPool(sql: Sql, type: ReplenishTarget): Promise<number> {
+export async function replenishPool(sql: Sql, type: ReplenishTarget, options: RefillOptions = {}): Promise<number> {
   const { idType, rules, target, chunkSize, capacity } = type;
   const available = await countAvailable(sql, idType);
   if (available >= target) return 0;
@@ -55,12 +88,116 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget): Promise<nu
     if (generated >= capacity.count) return 0;
     candidates = rules.generate(Number(capacity.count));
   } else {
-    candidates = await generateInSlices(rules, target - available);
+    // A few more than the deficit: slices are drawn independently, so a batch can repeat an ID (about one
+    // 15k batch in 50 at length 12), and the repeat would leave the pool one short of its target.
+    const deficit = target - available;
+    candidates = await generateInSlices(rules, deficit + Math.ceil(deficit / 1000) + 16);
   }
+  const parts = Math.max(1, Math.min(options.parts ?? REFILL_PARTS, (sql.options.max ?? 1) - 1));
+  const parallel = parts > 1 && candidates.length >= (options.parallelMinIds ?? PARALLEL_MIN_IDS) ? parts : 1;
+  const register = options.register ?? registerFresh;
+  return oneAtATime(sql, () => refill(sql, idType, parallel, register, (deficit) => (whole ? candidates : firstDistinct(candidates, deficit)), chunkSize, target));
+}
+
+async function refill(
+  sql: Sql,
+  idType: string,
+  parts: number,
+  register: NonNullable<RefillOptions["register"]>,
+  pick: (deficit: number) => string[],
+  chunkSize: number,
+  target: number,
+): Promise<number> {
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext(${idType}))`;
-    const deficit = target - (await countAvailable(tx, idType));
-    if (deficit <= 0) return 0;
-    return addGenerated(tx, idType, whole ? candidates : candidates.slice(0, deficit), chunkSize);
+    // The barrier: parts of an earlier refill whose coordinator is gone have finished (see the header).
+    await tx`select pg_advisory_lock(${REFILL_PART_LOCK_NAMESPACE}, hashtext(${idType})), pg_advisory_unlock(${REFILL_PART_LOCK_NAMESPACE}, hashtext(${idType}))`;
+    const others = Array.from({ length: parts - 1 }, () => new PartWorker(sql, idType, register, chunkSize));
+    try {
+      // Every part holds the part lock before the recount, so a later coordinator's barrier waits for it.
+      await Promise.all(others.map((worker) => worker.ready));
+      const deficit = target - (await countAvailable(tx, idType));
+      const [own = [], ...rest] = deficit > 0 ? splitByKey(pick(deficit), parts) : [];
+      others.forEach((worker, i) => worker.start(rest[i] ?? []));
+      const mine = await register(tx, idType, own, chunkSize);
+      const settled = await Promise.allSettled(others.map((worker) => worker.done));
+      const failed = settled.find((result) => result.status === "rejected");
+      // A failed part was rolled back; the parts that committed stay (each is whole on its own), and this
+      // transaction rolls back with the error: the refill fails, and the next one fills what is missing.
+      if (failed) throw failed.reason;
+      await countGenerated(tx, idType, mine);
+      return settled.reduce((sum, result) => sum + (result.status === "fulfilled" ? result.value : 0), mine);
+    } catch (error) {
+      for (const worker of others) worker.start([]);
+      await Promise.allSettled(others.map((worker) => worker.done));
+      throw error;
+    }
   });
+}
+
+/** One part of a parallel refill: a transaction that takes the part lock, then waits for its share. */
+class PartWorker {
+  readonly ready: Promise<void>;
+  readonly done: Promise<number>;
+  #give!: (ids: string[]) => void;
+  constructor(sql: Sql, idType: string, register: NonNullable<RefillOptions["register"]>, chunkSize: number) {
+    const share = new Promise<string[]>((resolve) => (this.#give = resolve));
+    let isReady!: () => void;
+    let notReady!: (error: unknown) => void;
+    this.ready = new Promise<void>((resolve, reject) => ((isReady = resolve), (notReady = reject)));
+    this.done = sql
+      .begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock_shared(${REFILL_PART_LOCK_NAMESPACE}, hashtext(${idType}))`;
+        isReady();
+        const ids = await share;
+        const added = await register(tx, idType, ids, chunkSize);
+        await countGenerated(tx, idType, added);
+        return added;
+      })
+      .catch((error: unknown) => {
+        notReady(error);
+        throw error;
+      });
+    this.done.catch(() => undefined);
+    this.ready.catch(() => undefined);
+  }
+  /** Hands the part its IDs (an empty share ends it with nothing added); only the first call counts. */
+  start(ids: string[]): void {
+    this.#give(ids);
+  }
+}
+
+/** The first `count` distinct candidates, in candidate order. */
+export function firstDistinct(candidates: string[], count: number): string[] {
+  const out = new Set<string>();
+  for (const id of candidates) {
+    if (out.size >= count) break;
+    out.add(id);
+  }
+  return [...out];
+}
+
+/**
+ * Splits candidates into `parts` contiguous key ranges of about equal size, each in candidate order (the
+ * random order IDs are issued in). A repeated candidate falls in one range, where it is kept once.
+ */
+export function splitByKey(candidates: string[], parts: number): string[][] {
+  if (parts <= 1 || candidates.length === 0) return [candidates];
+  const sorted = [...candidates].sort();
+  const bounds = Array.from({ length: parts - 1 }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / parts)]!);
+  const out: string[][] = Array.from({ length: parts }, () => []);
+  for (const id of candidates) {
+    let part = 0;
+    while (part < bounds.length && id >= bounds[part]!) part++;
+    out[part]!.push(id);
+  }
+  return out;
+}
+
+/** Refill transactions of one connection pool run one group at a time (see the header). */
+const refillQueue = new WeakMap<Sql, Promise<unknown>>();
+function oneAtATime<T>(sql: Sql, work: () => Promise<T>): Promise<T> {
+  const run = (refillQueue.get(sql) ?? Promise.resolve()).then(work, work);
+  refillQueue.set(sql, run.catch(() => undefined));
+  return run;
 }
