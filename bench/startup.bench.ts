@@ -1,0 +1,336 @@
+// Start-up time against the size of the pools (issue 3: "start-up time independent of pool size", "no hang at
+// start-up when the space is almost used"). `npm run bench:startup` (run it under the shared lock:
+// `flock /work/scratch/bench.lock npm run bench:startup`); env ROUNDS (default 7), SIZES (comma-separated, default
+// 0,100000,1000000,5000000), BENCH_NOTE. Writes bench/results/startup-<date>.json and startup-latest.md, and puts
+// the latter into bench/RESULTS.md (between the startup markers; bench/lib/service-report.ts keeps it there).
+//
+// What it does: one database per pool size, filled with SQL (COPY of the engine's IDs, the primary key built
+// once by sorting): of N IDs registered in pool_id for the length-10 type `bench`, 40 % are available (pool_chunk,
+// chunks of the buffer size), 10 % held by a crashed pod (claimed_chunk, no lease) and 50 % issued (issued_id, the
+// audit). Size 0 is a fresh install (the first ID waits for the first refill). One more database holds 100k like
+// the 100k one and, for two length-4 types (465 valid IDs each), `small4` with 460 of them issued and 5
+// available, and `used4` with all 465 issued. Every service process runs the same configuration (the three
+// types) against its database; in the sized databases the two length-4 types start fresh.
+//
+// Each round starts the real service process (`bun src/main.ts`, the wasm module built beforehand) once against
+// every database, in rotated order, and times from the spawn: /livez answering 200, /readyz answering 200, and
+// the first answer with an ID (or, for used4, the first 410) for each type, polling every 5 ms. It also reads
+// the service's own log lines (their timestamps against the spawn) for where the time goes. Between rounds the
+// state each start changed is put back (the empty database emptied again, the length-4 types reset), so every
+// round starts from the same pools. Medians over rounds; ratios are medians of per-round ratios to the smallest
+// non-empty pool, measured in the same round.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Subprocess } from "bun";
+import { createRules } from "../wasm/index.js";
+import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
+import { cpuProbe, machine } from "./lib/measure.js";
+import { median } from "./lib/stats";
+
+const ROOT = resolve(import.meta.dir, "..");
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const SIZES = (process.env.SIZES ?? "0,100000,1000000,5000000").split(",").map(Number);
+const ALMOST_BASE = 100_000;
+const CHUNK = 1000; // the buffer size of the configuration below: a claim takes one chunk
+const POLL_MS = 5;
+const START_TIMEOUT_MS = 60_000;
+const RESULTS_DIR = process.env.RESULTS_DIR ?? join(ROOT, "bench/results");
+const REPORT_FILE = process.env.REPORT_FILE ?? join(ROOT, "bench/RESULTS.md");
+/** bench/RESULTS.md's start-up section lies between these (bench/lib/service-report.ts carries it over). */
+export const BEGIN = "<!-- startup:begin -->";
+export const END = "<!-- startup:end -->";
+const log = (message: string) => console.error(`[startup] ${new Date().toISOString().slice(11, 19)} ${message}`);
+
+const started = performance.now();
+const machineInfo = { ...machine(), loadBefore: loadavg(), cpuProbeMsBefore: cpuProbe() };
+const bench10 = await createRules({ id_length: 10, profile: "openg2p" });
+const rules4 = await createRules({ id_length: 4, profile: "openg2p" });
+const SPACE4 = rules4.enumerate(); // the 465 valid IDs of length 4
+if (SPACE4.length !== 465) throw new Error(`expected 465 valid IDs of length 4, the rules give ${SPACE4.length}`);
+
+const configDir = mkdtempSync(join(tmpdir(), "idgen-startup-bench-"));
+const configPath = join(configDir, "config.yaml");
+writeFileSync(configPath, `id_generator:
+  id_types:
+    bench:
+      id_length: 10
+      profile: openg2p
+      buffer_size: ${CHUNK}
+    small4:
+      id_length: 4
+      profile: openg2p
+    used4:
+      id_length: 4
+      profile: openg2p
+`);
+
+interface Setup {
+  label: string;
+  /** IDs registered for `bench` (pool_id). */
+  size: number;
+  almostUsed: boolean;
+  db: BenchDatabase;
+  registered: number;
+  counts?: Record<string, number>;
+}
+
+interface Run {
+  liveMs: number;
+  readyMs: number;
+  firstIdMs: Record<string, number>;
+  /** The service's log lines: first time (ms after the spawn) each message was logged. */
+  phases: Record<string, number>;
+}
+
+const setups: Setup[] = [];
+const live = new Set<Subprocess>();
+process.on("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+try {
+  log(`machine: ${machineInfo.cores} cores, load ${machineInfo.loadBefore.map((n) => n.toFixed(2)).join(" ")}; sizes ${SIZES.join(", ")}, ${ROUNDS} rounds`);
+  for (const size of SIZES) setups.push(await prepare(`${size}`, size, false));
+  setups.push(await prepare(`${ALMOST_BASE} + length 4 almost used`, ALMOST_BASE, true));
+  // One start per database, not measured: the first start of a process reads the files cold.
+  for (const setup of setups) await resetBetweenRounds(setup).then(() => startOnce(setup));
+  const runs: Run[][] = setups.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < setups.length; k++) {
+      const index = (k + round) % setups.length;
+      const setup = setups[index]!;
+      await resetBetweenRounds(setup);
+      const run = await startOnce(setup);
+      runs[index]!.push(run);
+      log(`round ${round + 1}/${ROUNDS} ${setup.label}: live ${run.liveMs.toFixed(0)} ms, ready ${run.readyMs.toFixed(0)} ms, first ID ${Object.entries(run.firstIdMs).map(([t, ms]) => `${t} ${ms.toFixed(0)}`).join(", ")} ms`);
+    }
+  }
+  const results = summarize(runs);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const jsonFile = join(RESULTS_DIR, `startup-${results.date}.json`);
+  writeFileSync(jsonFile, `${JSON.stringify({ ...results, runs: setups.map((s, i) => ({ label: s.label, runs: runs[i] })) }, null, 2)}\n`);
+  const markdown = report(results, `bench/results/startup-${results.date}.json`);
+  writeFileSync(join(RESULTS_DIR, "startup-latest.md"), markdown);
+  spliceIntoResults(markdown);
+  console.log(markdown);
+  log(`wrote ${jsonFile}, startup-latest.md and ${REPORT_FILE} in ${results.durationSeconds} s`);
+} finally {
+  for (const setup of setups) await setup.db.drop().catch(() => undefined);
+}
+
+/** A migrated database whose `bench` pool holds `size` registered IDs (40 % available, 10 % held by a crashed pod, 50 % issued). */
+async function prepare(label: string, size: number, almostUsed: boolean): Promise<Setup> {
+  const t0 = performance.now();
+  const db = await benchDatabase(`startup_${size}${almostUsed ? "_almost" : ""}`);
+  const { sql } = db;
+  await sql`insert into id_type (name, id_length) values ('bench', 10)`;
+  let registered = 0;
+  if (size > 0) {
+    await sql`create unlogged table staging (id text collate "C")`;
+    for (let done = 0; done < size;) {
+      const bytes = bench10.generateBytes(Math.min(500_000, size - done));
+      const writable = await sql`copy staging (id) from stdin`.writable();
+      await pipeline(Readable.from([Buffer.from(bytes)]), writable);
+      done += bytes.length / 11;
+    }
+    // Distinct IDs numbered in random order (the engine draws each batch without replacement, batches may overlap).
+    await sql`create unlogged table d as select id, (row_number() over (order by md5(id)) - 1)::int as n from (select distinct id from staging) s`;
+    await sql`drop table staging`;
+    // pool_id without its primary key while loading, then the key built once by sorting.
+    await sql`alter table pool_id drop constraint pool_id_pkey`;
+    await sql`insert into pool_id (id_type, id) select 'bench', id from d`;
+    await sql`alter table pool_id add primary key (id_type, id)`;
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from d`;
+    registered = row!.n;
+    const available = Math.floor(registered * 0.4), held = Math.floor(registered * 0.1);
+    await sql`update id_type set generated = ${registered} where name = 'bench'`;
+    await sql`
+      insert into pool_chunk (id_type, ids)
+      select 'bench', array_agg(id order by n) from (select id, n, n / ${CHUNK} as chunk from d where n < ${available + held}) c
+      group by chunk order by chunk`;
+    // The newest chunks were claimed by a pod that then crashed: its lease is gone, its claims stay (waste).
+    await sql`
+      with taken as (
+        delete from pool_chunk where chunk_id in (select chunk_id from pool_chunk order by chunk_id desc limit ${Math.ceil(held / CHUNK)})
+        returning chunk_id, id_type, ids
+      )
+      insert into claimed_chunk (chunk_id, id_type, ids, claimed_by) select chunk_id, id_type, ids, 'crashed-pod' from taken`;
+    await sql`
+      insert into issued_id (id_type, id, issued_to, request_id)
+      select 'bench', id, 'anonymous', 'prefilled-' || n from d where n >= ${available + held}`;
+    await sql`drop table d`;
+  }
+  await sql`vacuum analyze`;
+  const setup: Setup = { label, size, almostUsed, db, registered };
+  await resetBetweenRounds(setup);
+  setup.counts = await counts(sql);
+  log(`prepared ${label}: ${JSON.stringify(setup.counts)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return setup;
+}
+
+async function counts(sql: BenchDatabase["sql"]): Promise<Record<string, number>> {
+  const [row] = await sql<Record<string, number>[]>`
+    select (select count(*) from pool_id)::int as pool_id, (select coalesce(sum(size), 0) from pool_chunk)::int as available,
+      (select count(*) from pool_chunk)::int as pool_chunk_rows, (select coalesce(sum(cardinality(ids)), 0) from claimed_chunk)::int as claimed,
+      (select count(*) from issued_id)::int as issued_id`;
+  return { ...row! };
+}
+
+/**
+ * Puts back what a start changed that would make the next start different: the empty database emptied again
+ * (its first start refilled it), the length-4 types fresh, or (almost-used database) 460 and 465 of 465 issued.
+ */
+async function resetBetweenRounds(setup: Setup): Promise<void> {
+  await setup.db.sql.begin(async (tx) => {
+    await tx`delete from pod_lease`;
+    const types = setup.size === 0 ? ["bench", "small4", "used4"] : ["small4", "used4"];
+    for (const table of ["issued_id", "claimed_chunk", "pool_chunk", "pool_id", "idempotency_key"]) {
+      await tx`delete from ${tx(table)} where id_type = any(${types})`;
+    }
+    await tx`update id_type set generated = 0 where name = any(${types})`;
+    if (!setup.almostUsed) return;
+    for (const [type, issued] of [["small4", 460], ["used4", 465]] as const) {
+      await tx`insert into id_type (name, id_length, generated) values (${type}, 4, 465) on conflict (name) do update set generated = 465`;
+      await tx`insert into pool_id (id_type, id) select ${type}, unnest(${SPACE4}::text[])`;
+      await tx`insert into issued_id (id_type, id, issued_to, request_id) select ${type}, id, 'anonymous', 'prefilled' from unnest(${SPACE4.slice(0, issued)}::text[]) id`;
+      // Small types hold one ID per chunk (src/pool/sizing.ts).
+      await tx`insert into pool_chunk (id_type, ids) select ${type}, array[id] from unnest(${SPACE4.slice(issued)}::text[]) id`;
+    }
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** Starts the service against the setup's database, times it, and stops it (SIGTERM: buffered IDs go back). */
+async function startOnce(setup: Setup): Promise<Run> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const wallStart = Date.now();
+  const t0 = performance.now();
+  const child = Bun.spawn([process.execPath, join(ROOT, "src/main.ts")], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", CONFIG_PATH: configPath, DATABASE_URL: setup.db.url, PORT: String(port), LOG_LEVEL: "info" },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  live.add(child);
+  const output = Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  const since = () => performance.now() - t0;
+  const deadline = t0 + START_TIMEOUT_MS;
+  const until = async (what: string, ok: () => Promise<boolean>): Promise<number> => {
+    for (;;) {
+      if (await ok().catch(() => false)) return since();
+      if (child.exitCode !== null) throw new Error(`${setup.label}: the service exited (${child.exitCode}) before ${what}: ${(await output)[1].slice(-2000)}`);
+      if (performance.now() > deadline) throw new Error(`${setup.label}: no ${what} within ${START_TIMEOUT_MS} ms`);
+      await Bun.sleep(POLL_MS);
+    }
+  };
+  try {
+    const liveMs = await until("/livez", async () => (await fetch(`${base}/livez`)).status === 200);
+    const readyMs = await until("/readyz", async () => (await fetch(`${base}/readyz`)).status === 200);
+    // The types in parallel, as clients would ask; used4 has nothing left, its first answer is a 410.
+    const firstId = async (type: string, want: number) => [type, await until(`a first ${want} for ${type}`, async () => {
+      const response = await fetch(`${base}/v1/idgenerator/${type}/id`, { method: "POST" });
+      await response.arrayBuffer();
+      return response.status === want;
+    })] as const;
+    const wantUsed = setup.almostUsed ? 410 : 200;
+    const firstIdMs = Object.fromEntries(await Promise.all([firstId("bench", 200), firstId("small4", 200), firstId("used4", wantUsed)]));
+    child.kill("SIGTERM");
+    await child.exited;
+    const [stdout, stderr] = await output;
+    const phases: Record<string, number> = {};
+    for (const line of `${stdout}\n${stderr}`.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const entry = JSON.parse(line) as { time?: string; msg?: string; idType?: string; migration?: string };
+      if (!entry.time || !entry.msg) continue;
+      const key = entry.idType ? `${entry.msg} (${entry.idType})` : entry.msg;
+      phases[key] ??= Date.parse(entry.time) - wallStart;
+    }
+    return { liveMs, readyMs, firstIdMs, phases };
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await child.exited;
+    live.delete(child);
+  }
+}
+
+function summarize(runs: Run[][]) {
+  const reference = setups.findIndex((s) => s.size > 0 && !s.almostUsed);
+  const largest = setups.reduce((best, s, i) => (!s.almostUsed && s.size > setups[best]!.size ? i : best), 0);
+  const measures = (run: Run): Record<string, number> => ({
+    live: run.liveMs, ready: run.readyMs, ...Object.fromEntries(Object.entries(run.firstIdMs).map(([t, ms]) => [`first ${t}`, ms])),
+  });
+  const rows = setups.map((setup, i) => {
+    const keys = Object.keys(measures(runs[i]![0]!));
+    const medians = Object.fromEntries(keys.map((key) => [key, median(runs[i]!.map((run) => measures(run)[key]!))]));
+    const ratios = Object.fromEntries(keys.map((key) => [key, median(runs[i]!.map((run, r) => measures(run)[key]! / measures(runs[reference]![r]!)[key]!))]));
+    const phaseKeys = [...new Set(runs[i]!.flatMap((run) => Object.keys(run.phases)))];
+    const phases = Object.fromEntries(phaseKeys.map((key) => [key, median(runs[i]!.map((run) => run.phases[key]).filter((v): v is number => v !== undefined))]));
+    return { label: setup.label, size: setup.size, almostUsed: setup.almostUsed, counts: setup.counts, medians, ratiosToReference: ratios, phases };
+  });
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    finishedAt: new Date().toISOString(),
+    command: "flock /work/scratch/bench.lock npm run bench:startup",
+    note: process.env.BENCH_NOTE ?? null,
+    rounds: ROUNDS,
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+    machine: { ...machineInfo, loadAfter: loadavg(), cpuProbeMsAfter: cpuProbe() },
+    reference: setups[reference]!.label,
+    largest: setups[largest]!.label,
+    rows,
+  };
+}
+
+type Results = ReturnType<typeof summarize>;
+
+function report(results: Results, jsonFile: string): string {
+  const f = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? "–" : `${Math.round(ms)} ms`);
+  const x = (r: number | undefined) => (r === undefined || Number.isNaN(r) ? "–" : `${r.toFixed(2)}×`);
+  const n = (v: number | undefined) => (v ?? 0).toLocaleString("en-US");
+  const lines: string[] = [];
+  lines.push(`## Start-up time against pool size (issue 3)`, ``);
+  lines.push(`\`${results.command}\` (bench/startup.bench.ts), ${results.finishedAt}, ${results.durationSeconds} s: ${results.rounds} interleaved rounds, each starting the service process (\`bun src/main.ts\`, wasm built beforehand) once per database, in rotated order; times from the spawn, polled every ${POLL_MS} ms; medians over rounds. Load average ${results.machine.loadBefore.map((v) => v.toFixed(2)).join(" / ")} before, ${results.machine.loadAfter.map((v) => v.toFixed(2)).join(" / ")} after; CPU probe ${results.machine.cpuProbeMsBefore} ms before, ${results.machine.cpuProbeMsAfter} ms after.${results.note ? ` Conditions: ${results.note}.` : ""}`, ``);
+  lines.push(`Each database holds N IDs of the length-10 type \`bench\` in pool_id: 40 % available (pool_chunk, ${CHUNK} per row), 10 % held by a crashed pod (claimed_chunk, no lease), 50 % issued (issued_id). N = 0 is a fresh install: its first ID waits for the first refill. The last database adds two length-4 types of 465 valid IDs: \`small4\` with 460 issued (5 left), \`used4\` with all 465 issued (its first answer is the 410 it owes). In the other databases those two types start fresh (their whole space goes into the pool at start).`, ``);
+  lines.push(`| pool (bench IDs registered) | pool_id rows | available | crashed pod's | /livez | /readyz | first bench ID | first small4 ID | first used4 answer | /readyz ratio | first bench ID ratio |`, `|---|---|---|---|---|---|---|---|---|---|---|`);
+  for (const row of results.rows) {
+    const c = row.counts ?? {};
+    lines.push(`| ${row.label} | ${n(c.pool_id)} | ${n(c.available)} | ${n(c.claimed)} | ${f(row.medians.live)} | ${f(row.medians.ready)} | ${f(row.medians["first bench"])} | ${f(row.medians["first small4"])} | ${f(row.medians["first used4"])}${row.almostUsed ? " (410)" : ""} | ${x(row.ratiosToReference.ready)} | ${x(row.ratiosToReference["first bench"])} |`);
+  }
+  const largest = results.rows.find((r) => r.label === results.largest)!;
+  lines.push(``, `Ratios: medians of per-round ratios to the ${results.reference} pool in the same round. Largest / smallest non-empty pool (${results.largest} / ${results.reference}): /livez ${x(largest.ratiosToReference.live)}, /readyz ${x(largest.ratiosToReference.ready)}, first ID ${x(largest.ratiosToReference["first bench"])}.`, ``);
+  const phaseKeys = ["configuration", "pod lease taken", "id type ready (bench)", "listening", "pool replenished (small4)", "pool replenished (bench)"];
+  lines.push(`Where the time goes (the service's own log lines, ms after the spawn, medians):`, ``, `| pool | ${phaseKeys.join(" | ")} |`, `|---|${phaseKeys.map(() => "---").join("|")}|`);
+  for (const row of results.rows) lines.push(`| ${row.label} | ${phaseKeys.map((key) => f(row.phases[key])).join(" | ")} |`);
+  lines.push(``, `Per-round figures and every log phase: \`${jsonFile}\`.`, ``);
+  return lines.join("\n");
+}
+
+/** Replaces the start-up section of bench/RESULTS.md (or appends it): the rest of the file is npm run bench's. */
+function spliceIntoResults(markdown: string): void {
+  let text = "";
+  try {
+    text = readFileSync(REPORT_FILE, "utf8");
+  } catch {
+    /* no report yet */
+  }
+  const section = `${BEGIN}\n${markdown.trim()}\n${END}`;
+  const at = text.indexOf(BEGIN), end = text.indexOf(END);
+  text = at >= 0 && end > at ? text.slice(0, at) + section + text.slice(end + END.length) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(REPORT_FILE, text);
+}
