@@ -26,6 +26,10 @@ import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Subprocess } from "bun";
+import postgres, { type TransactionSql } from "postgres";
+import { insertIssued } from "../src/issuance/audit";
+import { deleteExpiredKeys } from "../src/issuance/idempotency";
+import { addGenerated, claimChunks, countAvailable, heldByLivePods, readGenerated } from "../src/pool/queries";
 import { createRules } from "../wasm/index.js";
 import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
 import { cpuProbe, machine } from "./lib/measure.js";
@@ -37,6 +41,8 @@ const SIZES = (process.env.SIZES ?? "0,100000,1000000,5000000").split(",").map(N
 const ALMOST_BASE = 100_000;
 const CHUNK = 1000; // the buffer size of the configuration below: a claim takes one chunk
 const POLL_MS = 5;
+const SETTLE_MS = 300;
+const EXPLAIN_REPEATS = 3;
 const START_TIMEOUT_MS = 60_000;
 const RESULTS_DIR = process.env.RESULTS_DIR ?? join(ROOT, "bench/results");
 const REPORT_FILE = process.env.REPORT_FILE ?? join(ROOT, "bench/RESULTS.md");
@@ -72,7 +78,10 @@ interface Setup {
   label: string;
   /** IDs registered for `bench` (pool_id). */
   size: number;
+  /** The length-4 types almost and fully used (else fresh). */
   almostUsed: boolean;
+  /** Every registered `bench` ID issued: the pool is empty, the first ID waits for a refill into this registry. */
+  drained: boolean;
   db: BenchDatabase;
   registered: number;
   counts?: Record<string, number>;
@@ -94,22 +103,28 @@ process.on("exit", () => {
 
 try {
   log(`machine: ${machineInfo.cores} cores, load ${machineInfo.loadBefore.map((n) => n.toFixed(2)).join(" ")}; sizes ${SIZES.join(", ")}, ${ROUNDS} rounds`);
-  for (const size of SIZES) setups.push(await prepare(`${size}`, size, false));
-  setups.push(await prepare(`${ALMOST_BASE} + length 4 almost used`, ALMOST_BASE, true));
+  for (const size of SIZES) setups.push(await prepare(`${size}`, size));
+  setups.push(await prepare(`${ALMOST_BASE} + length 4 almost used`, ALMOST_BASE, { almostUsed: true }));
+  const largestSize = Math.max(...SIZES);
+  if (largestSize > 0) setups.push(await prepare(`${largestSize}, all issued (pool empty)`, largestSize, { drained: true }));
   // One start per database, not measured: the first start of a process reads the files cold.
   for (const setup of setups) await resetBetweenRounds(setup).then(() => startOnce(setup));
   const runs: Run[][] = setups.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < setups.length; k++) {
-      const index = (k + round) % setups.length;
+    // A new order each round, so that no database always follows the same one (a start leaves PostgreSQL work
+    // behind: autovacuum of the rows reset, a checkpoint), and a pause for that work to settle.
+    for (const index of shuffled(setups.map((_, i) => i))) {
       const setup = setups[index]!;
       await resetBetweenRounds(setup);
+      await Bun.sleep(SETTLE_MS);
       const run = await startOnce(setup);
       runs[index]!.push(run);
       log(`round ${round + 1}/${ROUNDS} ${setup.label}: live ${run.liveMs.toFixed(0)} ms, ready ${run.readyMs.toFixed(0)} ms, first ID ${Object.entries(run.firstIdMs).map(([t, ms]) => `${t} ${ms.toFixed(0)}`).join(", ")} ms`);
     }
   }
-  const results = summarize(runs);
+  const plans = [];
+  for (const setup of setups) plans.push({ label: setup.label, statements: await explainStartPath(setup) });
+  const results = { ...summarize(runs), plans };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const jsonFile = join(RESULTS_DIR, `startup-${results.date}.json`);
   writeFileSync(jsonFile, `${JSON.stringify({ ...results, runs: setups.map((s, i) => ({ label: s.label, runs: runs[i] })) }, null, 2)}\n`);
@@ -123,9 +138,9 @@ try {
 }
 
 /** A migrated database whose `bench` pool holds `size` registered IDs (40 % available, 10 % held by a crashed pod, 50 % issued). */
-async function prepare(label: string, size: number, almostUsed: boolean): Promise<Setup> {
+async function prepare(label: string, size: number, { almostUsed = false, drained = false } = {}): Promise<Setup> {
   const t0 = performance.now();
-  const db = await benchDatabase(`startup_${size}${almostUsed ? "_almost" : ""}`);
+  const db = await benchDatabase(`startup_${size}${almostUsed ? "_almost" : ""}${drained ? "_drained" : ""}`);
   const { sql } = db;
   await sql`insert into id_type (name, id_length) values ('bench', 10)`;
   let registered = 0;
@@ -146,7 +161,7 @@ async function prepare(label: string, size: number, almostUsed: boolean): Promis
     await sql`alter table pool_id add primary key (id_type, id)`;
     const [row] = await sql<{ n: number }[]>`select count(*)::int as n from d`;
     registered = row!.n;
-    const available = Math.floor(registered * 0.4), held = Math.floor(registered * 0.1);
+    const available = drained ? 0 : Math.floor(registered * 0.4), held = drained ? 0 : Math.floor(registered * 0.1);
     await sql`update id_type set generated = ${registered} where name = 'bench'`;
     await sql`
       insert into pool_chunk (id_type, ids)
@@ -165,7 +180,7 @@ async function prepare(label: string, size: number, almostUsed: boolean): Promis
     await sql`drop table d`;
   }
   await sql`vacuum analyze`;
-  const setup: Setup = { label, size, almostUsed, db, registered };
+  const setup: Setup = { label, size, almostUsed, drained, db, registered };
   await resetBetweenRounds(setup);
   setup.counts = await counts(sql);
   log(`prepared ${label}: ${JSON.stringify(setup.counts)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -188,6 +203,8 @@ async function resetBetweenRounds(setup: Setup): Promise<void> {
   await setup.db.sql.begin(async (tx) => {
     await tx`delete from pod_lease`;
     const types = setup.size === 0 ? ["bench", "small4", "used4"] : ["small4", "used4"];
+    // The drained pool's refill at start stays registered, as if issued since; what it put in the pool goes.
+    if (setup.drained) for (const table of ["claimed_chunk", "pool_chunk"]) await tx`delete from ${tx(table)} where id_type = 'bench'`;
     for (const table of ["issued_id", "claimed_chunk", "pool_chunk", "pool_id", "idempotency_key"]) {
       await tx`delete from ${tx(table)} where id_type = any(${types})`;
     }
@@ -201,6 +218,16 @@ async function resetBetweenRounds(setup: Setup): Promise<void> {
       await tx`insert into pool_chunk (id_type, ids) select ${type}, array[id] from unnest(${SPACE4.slice(issued)}::text[]) id`;
     }
   });
+}
+
+/** Fisher-Yates with Math.random: the order only has to differ between rounds. */
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 function freePort(): Promise<number> {
@@ -270,8 +297,11 @@ async function startOnce(setup: Setup): Promise<Run> {
 }
 
 function summarize(runs: Run[][]) {
-  const reference = setups.findIndex((s) => s.size > 0 && !s.almostUsed);
-  const largest = setups.reduce((best, s, i) => (!s.almostUsed && s.size > setups[best]!.size ? i : best), 0);
+  const plain = (s: Setup) => !s.almostUsed && !s.drained;
+  const reference = setups.findIndex((s) => s.size > 0 && plain(s));
+  const largest = setups.reduce((best, s, i) => (plain(s) && s.size > setups[best]!.size ? i : best), 0);
+  const fresh = setups.findIndex((s) => s.size === 0);
+  const drained = setups.findIndex((s) => s.drained);
   const measures = (run: Run): Record<string, number> => ({
     live: run.liveMs, ready: run.readyMs, ...Object.fromEntries(Object.entries(run.firstIdMs).map(([t, ms]) => [`first ${t}`, ms])),
   });
@@ -281,7 +311,9 @@ function summarize(runs: Run[][]) {
     const ratios = Object.fromEntries(keys.map((key) => [key, median(runs[i]!.map((run, r) => measures(run)[key]! / measures(runs[reference]![r]!)[key]!))]));
     const phaseKeys = [...new Set(runs[i]!.flatMap((run) => Object.keys(run.phases)))];
     const phases = Object.fromEntries(phaseKeys.map((key) => [key, median(runs[i]!.map((run) => run.phases[key]).filter((v): v is number => v !== undefined))]));
-    return { label: setup.label, size: setup.size, almostUsed: setup.almostUsed, counts: setup.counts, medians, ratiosToReference: ratios, phases };
+    // The drained pool's first ID waits for a refill, as a fresh install's does: compared with that one.
+    const toFresh = fresh >= 0 ? median(runs[i]!.map((run, r) => run.firstIdMs.bench! / runs[fresh]![r]!.firstIdMs.bench!)) : NaN;
+    return { label: setup.label, size: setup.size, almostUsed: setup.almostUsed, drained: setup.drained, counts: setup.counts, medians, ratiosToReference: ratios, firstIdToFresh: toFresh, phases };
   });
   return {
     date: new Date().toISOString().slice(0, 10),
@@ -291,13 +323,76 @@ function summarize(runs: Run[][]) {
     rounds: ROUNDS,
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: { ...machineInfo, loadAfter: loadavg(), cpuProbeMsAfter: cpuProbe() },
-    reference: setups[reference]!.label,
+    reference: setups[reference]?.label,
     largest: setups[largest]!.label,
+    fresh: setups[fresh]?.label,
+    drained: setups[drained]?.label,
     rows,
   };
 }
 
-type Results = ReturnType<typeof summarize>;
+type Results = ReturnType<typeof summarize> & { plans: { label: string; statements: ExplainedStatement[] }[] };
+
+interface ExplainedStatement {
+  statement: string;
+  /** Median over EXPLAIN_REPEATS of auto_explain's durations (execution, ms; summed over the function's statements). */
+  ms: number;
+  /** The scans of its plan (e.g. "Index Scan using pool_chunk_type_idx on pool_chunk"). */
+  scans: string[];
+}
+
+/**
+ * The statements the start-up and first-ID path send, through the service's own functions, timed by
+ * auto_explain (actual execution, plan included) on one connection, each pass in a transaction rolled back.
+ * Shows which statements read more as the pool grows, and how (a Seq Scan over a table that grows would).
+ */
+async function explainStartPath(setup: Setup): Promise<ExplainedStatement[]> {
+  const notices: string[] = [];
+  const sql = postgres(setup.db.url, { max: 1, onnotice: (notice) => notices.push(String(notice.message)) });
+  const candidates = bench10.generate(6000);
+  const found = new Map<string, { ms: number[]; scans: string[] }>();
+  try {
+    const conn = await sql.reserve();
+    await conn.unsafe(`load 'auto_explain'; set auto_explain.log_min_duration = 0; set auto_explain.log_analyze = on;
+      set auto_explain.log_buffers = on; set client_min_messages = log`);
+    const steps: [string, () => Promise<unknown>][] = [
+      ["readGenerated(bench)", () => readGenerated(conn, "bench")],
+      ["countAvailable(bench)", () => countAvailable(conn, "bench")],
+      ["claimChunks(bench, 1 chunk)", () => claimChunks(conn, "bench", 1, "explain-pod")],
+      ["insertIssued (audit, 1 row)", () => insertIssued(conn, [{ idType: "bench", id: candidates[0]!, issuedTo: "anonymous", requestId: "explain" }])],
+      ["countAvailable(used4)", () => countAvailable(conn, "used4")],
+      ["heldByLivePods(used4)", () => heldByLivePods(conn, "used4", 30)],
+      ["deleteExpiredKeys", () => deleteExpiredKeys(conn)],
+      ["addGenerated(bench, 6000) (a refill)", () => addGenerated(conn as unknown as TransactionSql, "bench", candidates, CHUNK)],
+    ];
+    for (let pass = 0; pass < EXPLAIN_REPEATS; pass++) {
+      await conn`begin`;
+      try {
+        for (const [name, step] of steps) {
+          notices.length = 0;
+          await step();
+          // auto_explain logs a plan when the portal closes: with the extended protocol inside a transaction,
+          // at the next statement. This one closes it; its own plan arrives during the next step and is dropped.
+          await conn`select 'flush'`;
+          // A function may send more than one statement (addGenerated: the insert, then the counter): summed.
+          const plans = notices.filter((m) => m.startsWith("duration:") && !m.includes("'flush'"));
+          const text = plans.join("\n");
+          const ms = plans.length === 0 ? NaN : plans.reduce((sum, m) => sum + Number(/duration: ([\d.]+) ms/.exec(m)?.[1] ?? NaN), 0);
+          const scans = [...text.matchAll(/((?:Parallel )?(?:Seq Scan|Index Only Scan|Index Scan|Bitmap Heap Scan|Bitmap Index Scan)(?: Backward)?(?: using \S+)? on \S+)/g)].map((m) => m[1]!);
+          const entry = found.get(name) ?? { ms: [], scans };
+          entry.ms.push(ms);
+          found.set(name, entry);
+        }
+      } finally {
+        await conn`rollback`;
+      }
+    }
+    conn.release();
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+  return [...found].map(([statement, { ms, scans }]) => ({ statement, ms: median(ms), scans: [...new Set(scans)] }));
+}
 
 function report(results: Results, jsonFile: string): string {
   const f = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? "–" : `${Math.round(ms)} ms`);
@@ -306,17 +401,32 @@ function report(results: Results, jsonFile: string): string {
   const lines: string[] = [];
   lines.push(`## Start-up time against pool size (issue 3)`, ``);
   lines.push(`\`${results.command}\` (bench/startup.bench.ts), ${results.finishedAt}, ${results.durationSeconds} s: ${results.rounds} interleaved rounds, each starting the service process (\`bun src/main.ts\`, wasm built beforehand) once per database, in rotated order; times from the spawn, polled every ${POLL_MS} ms; medians over rounds. Load average ${results.machine.loadBefore.map((v) => v.toFixed(2)).join(" / ")} before, ${results.machine.loadAfter.map((v) => v.toFixed(2)).join(" / ")} after; CPU probe ${results.machine.cpuProbeMsBefore} ms before, ${results.machine.cpuProbeMsAfter} ms after.${results.note ? ` Conditions: ${results.note}.` : ""}`, ``);
-  lines.push(`Each database holds N IDs of the length-10 type \`bench\` in pool_id: 40 % available (pool_chunk, ${CHUNK} per row), 10 % held by a crashed pod (claimed_chunk, no lease), 50 % issued (issued_id). N = 0 is a fresh install: its first ID waits for the first refill. The last database adds two length-4 types of 465 valid IDs: \`small4\` with 460 issued (5 left), \`used4\` with all 465 issued (its first answer is the 410 it owes). In the other databases those two types start fresh (their whole space goes into the pool at start).`, ``);
+  lines.push(`Each database holds N IDs of the length-10 type \`bench\` in pool_id: 40 % available (pool_chunk, ${CHUNK} per row), 10 % held by a crashed pod (claimed_chunk, no lease), 50 % issued (issued_id). N = 0 is a fresh install: its first ID waits for the first refill; "all issued (pool empty)" has every registered ID issued, so its first ID waits for a refill into that registry (reset between rounds: the refill's IDs stay registered, its chunks go). One database adds two length-4 types of 465 valid IDs: \`small4\` with 460 issued (5 left), \`used4\` with all 465 issued (its first answer is the 410 it owes). In the other databases those two types start fresh (their whole space goes into the pool at start).`, ``);
   lines.push(`| pool (bench IDs registered) | pool_id rows | available | crashed pod's | /livez | /readyz | first bench ID | first small4 ID | first used4 answer | /readyz ratio | first bench ID ratio |`, `|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const row of results.rows) {
     const c = row.counts ?? {};
     lines.push(`| ${row.label} | ${n(c.pool_id)} | ${n(c.available)} | ${n(c.claimed)} | ${f(row.medians.live)} | ${f(row.medians.ready)} | ${f(row.medians["first bench"])} | ${f(row.medians["first small4"])} | ${f(row.medians["first used4"])}${row.almostUsed ? " (410)" : ""} | ${x(row.ratiosToReference.ready)} | ${x(row.ratiosToReference["first bench"])} |`);
   }
   const largest = results.rows.find((r) => r.label === results.largest)!;
-  lines.push(``, `Ratios: medians of per-round ratios to the ${results.reference} pool in the same round. Largest / smallest non-empty pool (${results.largest} / ${results.reference}): /livez ${x(largest.ratiosToReference.live)}, /readyz ${x(largest.ratiosToReference.ready)}, first ID ${x(largest.ratiosToReference["first bench"])}.`, ``);
+  lines.push(``, `Ratios: medians of per-round ratios to the ${results.reference} pool in the same round. **Largest / smallest non-empty pool (${results.largest} / ${results.reference}): /livez ${x(largest.ratiosToReference.live)}, /readyz ${x(largest.ratiosToReference.ready)}, first ID ${x(largest.ratiosToReference["first bench"])}.**`);
+  const drained = results.rows.find((r) => r.drained);
+  if (drained) lines.push(`First ID when it waits for a refill: ${drained.label} against the fresh install, same rounds: ${x(drained.firstIdToFresh)}.`);
+  const almost = results.rows.find((r) => r.almostUsed);
+  if (almost) lines.push(`Space almost used: small4 (5 of 465 left) gave its first ID at ${f(almost.medians["first small4"])}, used4 (none left) answered 410 at ${f(almost.medians["first used4"])}; in the same rounds the fresh length-4 types of the ${results.reference} pool took ${f(results.rows.find((r) => r.label === results.reference)?.medians["first small4"])}.`);
+  lines.push(``);
   const phaseKeys = ["configuration", "pod lease taken", "id type ready (bench)", "listening", "pool replenished (small4)", "pool replenished (bench)"];
   lines.push(`Where the time goes (the service's own log lines, ms after the spawn, medians):`, ``, `| pool | ${phaseKeys.join(" | ")} |`, `|---|${phaseKeys.map(() => "---").join("|")}|`);
   for (const row of results.rows) lines.push(`| ${row.label} | ${phaseKeys.map((key) => f(row.phases[key])).join(" | ")} |`);
+  lines.push(``, `The SQL of the start-up and first-ID path (the service's own functions of src/pool/queries.ts and src/issuance/), timed by auto_explain (execution, ms, median of ${EXPLAIN_REPEATS}) on each database after the rounds, each pass rolled back:`, ``);
+  lines.push(`| statement | ${results.plans.map((p) => p.label).join(" | ")} | scans (largest pool) |`, `|---|${results.plans.map(() => "---").join("|")}|---|`);
+  const largestPlan = results.plans.find((p) => p.label === results.largest) ?? results.plans.at(-1)!;
+  for (const { statement } of results.plans[0]!.statements) {
+    const cell = (p: (typeof results.plans)[number]) => {
+      const ms = p.statements.find((st) => st.statement === statement)?.ms;
+      return ms === undefined || Number.isNaN(ms) ? "–" : ms.toFixed(3);
+    };
+    lines.push(`| ${statement} | ${results.plans.map(cell).join(" | ")} | ${largestPlan.statements.find((st) => st.statement === statement)?.scans.join("; ") ?? ""} |`);
+  }
   lines.push(``, `Per-round figures and every log phase: \`${jsonFile}\`.`, ``);
   return lines.join("\n");
 }
