@@ -9,8 +9,10 @@
 // chunks of the buffer size), 10 % held by a crashed pod (claimed_chunk, no lease) and 50 % issued (issued_id, the
 // audit). Size 0 is a fresh install (the first ID waits for the first refill). One more database holds 100k like
 // the 100k one and, for two length-4 types (465 valid IDs each), `small4` with 460 of them issued and 5
-// available, and `used4` with all 465 issued. Every service process runs the same configuration (the three
-// types) against its database; in the sized databases the two length-4 types start fresh.
+// available, and `used4` with all 465 issued, and for the length-7 type `mid7` (231,359 valid IDs, more than a
+// small type: drawn at random, not put in whole) all but one generated and issued: the one left has to be found by
+// a refill. Every service process runs the same configuration (the four types) against its database; in the
+// sized databases the length-4 and length-7 types start fresh.
 //
 // Each round starts the real service process (`bun src/main.ts`, the wasm module built beforehand) once against
 // every database, in rotated order, and times from the spawn: /livez answering 200, /readyz answering 200, and
@@ -57,6 +59,8 @@ const bench10 = await createRules({ id_length: 10, profile: "openg2p" });
 const rules4 = await createRules({ id_length: 4, profile: "openg2p" });
 const SPACE4 = rules4.enumerate(); // the 465 valid IDs of length 4
 if (SPACE4.length !== 465) throw new Error(`expected 465 valid IDs of length 4, the rules give ${SPACE4.length}`);
+const SPACE7 = (await createRules({ id_length: 7, profile: "openg2p" })).enumerate(); // 231,359
+const LEFT7 = SPACE7[Math.floor(SPACE7.length / 2)]!; // the one length-7 ID never generated in the almost-used database
 
 const configDir = mkdtempSync(join(tmpdir(), "idgen-startup-bench-"));
 const configPath = join(configDir, "config.yaml");
@@ -71,6 +75,9 @@ writeFileSync(configPath, `id_generator:
       profile: openg2p
     used4:
       id_length: 4
+      profile: openg2p
+    mid7:
+      id_length: 7
       profile: openg2p
 `);
 
@@ -179,6 +186,12 @@ async function prepare(label: string, size: number, { almostUsed = false, draine
       select 'bench', id, 'anonymous', 'prefilled-' || n from d where n >= ${available + held}`;
     await sql`drop table d`;
   }
+  if (almostUsed) {
+    const issued = SPACE7.filter((id) => id !== LEFT7);
+    await sql`insert into id_type (name, id_length, generated) values ('mid7', 7, ${issued.length})`;
+    await sql`insert into pool_id (id_type, id) select 'mid7', unnest(${issued}::text[])`;
+    await sql`insert into issued_id (id_type, id, issued_to, request_id) select 'mid7', id, 'anonymous', 'prefilled' from unnest(${issued}::text[]) id`;
+  }
   await sql`vacuum analyze`;
   const setup: Setup = { label, size, almostUsed, drained, db, registered };
   await resetBetweenRounds(setup);
@@ -203,6 +216,14 @@ async function resetBetweenRounds(setup: Setup): Promise<void> {
   await setup.db.sql.begin(async (tx) => {
     await tx`delete from pod_lease`;
     const types = setup.size === 0 ? ["bench", "small4", "used4"] : ["small4", "used4"];
+    // mid7 in the almost-used database: only what a start added (the one ID left, found and issued) goes.
+    if (setup.almostUsed) {
+      for (const table of ["issued_id", "pool_id"]) await tx`delete from ${tx(table)} where id_type = 'mid7' and id = ${LEFT7}`;
+      for (const table of ["claimed_chunk", "pool_chunk"]) await tx`delete from ${tx(table)} where id_type = 'mid7'`;
+      await tx`update id_type set generated = ${SPACE7.length - 1} where name = 'mid7'`;
+    } else {
+      types.push("mid7");
+    }
     // The drained pool's refill at start stays registered, as if issued since; what it put in the pool goes.
     if (setup.drained) for (const table of ["claimed_chunk", "pool_chunk"]) await tx`delete from ${tx(table)} where id_type = 'bench'`;
     for (const table of ["issued_id", "claimed_chunk", "pool_chunk", "pool_id", "idempotency_key"]) {
@@ -276,7 +297,7 @@ async function startOnce(setup: Setup): Promise<Run> {
       return response.status === want;
     })] as const;
     const wantUsed = setup.almostUsed ? 410 : 200;
-    const firstIdMs = Object.fromEntries(await Promise.all([firstId("bench", 200), firstId("small4", 200), firstId("used4", wantUsed)]));
+    const firstIdMs = Object.fromEntries(await Promise.all([firstId("bench", 200), firstId("small4", 200), firstId("used4", wantUsed), firstId("mid7", 200)]));
     child.kill("SIGTERM");
     await child.exited;
     const [stdout, stderr] = await output;
@@ -350,6 +371,9 @@ async function explainStartPath(setup: Setup): Promise<ExplainedStatement[]> {
   const notices: string[] = [];
   const sql = postgres(setup.db.url, { max: 1, onnotice: (notice) => notices.push(String(notice.message)) });
   const candidates = bench10.generate(6000);
+  // The audit row's ID: one never issued in this database (the primary key would refuse it).
+  const [unissued] = await setup.db.sql<{ id: string }[]>`
+    select c as id from unnest(${candidates}::text[]) c where not exists (select 1 from issued_id i where i.id_type = 'bench' and i.id = c) limit 1`;
   const found = new Map<string, { ms: number[]; scans: string[] }>();
   try {
     const conn = await sql.reserve();
@@ -359,7 +383,7 @@ async function explainStartPath(setup: Setup): Promise<ExplainedStatement[]> {
       ["readGenerated(bench)", () => readGenerated(conn, "bench")],
       ["countAvailable(bench)", () => countAvailable(conn, "bench")],
       ["claimChunks(bench, 1 chunk)", () => claimChunks(conn, "bench", 1, "explain-pod")],
-      ["insertIssued (audit, 1 row)", () => insertIssued(conn, [{ idType: "bench", id: candidates[0]!, issuedTo: "anonymous", requestId: "explain" }])],
+      ["insertIssued (audit, 1 row)", () => insertIssued(conn, [{ idType: "bench", id: unissued!.id, issuedTo: "anonymous", requestId: "explain" }])],
       ["countAvailable(used4)", () => countAvailable(conn, "used4")],
       ["heldByLivePods(used4)", () => heldByLivePods(conn, "used4", 30)],
       ["deleteExpiredKeys", () => deleteExpiredKeys(conn)],
@@ -401,20 +425,20 @@ function report(results: Results, jsonFile: string): string {
   const lines: string[] = [];
   lines.push(`## Start-up time against pool size (issue 3)`, ``);
   lines.push(`\`${results.command}\` (bench/startup.bench.ts), ${results.finishedAt}, ${results.durationSeconds} s: ${results.rounds} interleaved rounds, each starting the service process (\`bun src/main.ts\`, wasm built beforehand) once per database, in rotated order; times from the spawn, polled every ${POLL_MS} ms; medians over rounds. Load average ${results.machine.loadBefore.map((v) => v.toFixed(2)).join(" / ")} before, ${results.machine.loadAfter.map((v) => v.toFixed(2)).join(" / ")} after; CPU probe ${results.machine.cpuProbeMsBefore} ms before, ${results.machine.cpuProbeMsAfter} ms after.${results.note ? ` Conditions: ${results.note}.` : ""}`, ``);
-  lines.push(`Each database holds N IDs of the length-10 type \`bench\` in pool_id: 40 % available (pool_chunk, ${CHUNK} per row), 10 % held by a crashed pod (claimed_chunk, no lease), 50 % issued (issued_id). N = 0 is a fresh install: its first ID waits for the first refill; "all issued (pool empty)" has every registered ID issued, so its first ID waits for a refill into that registry (reset between rounds: the refill's IDs stay registered, its chunks go). One database adds two length-4 types of 465 valid IDs: \`small4\` with 460 issued (5 left), \`used4\` with all 465 issued (its first answer is the 410 it owes). In the other databases those two types start fresh (their whole space goes into the pool at start).`, ``);
-  lines.push(`| pool (bench IDs registered) | pool_id rows | available | crashed pod's | /livez | /readyz | first bench ID | first small4 ID | first used4 answer | /readyz ratio | first bench ID ratio |`, `|---|---|---|---|---|---|---|---|---|---|---|`);
+  lines.push(`Each database holds N IDs of the length-10 type \`bench\` in pool_id: 40 % available (pool_chunk, ${CHUNK} per row), 10 % held by a crashed pod (claimed_chunk, no lease), 50 % issued (issued_id). N = 0 is a fresh install: its first ID waits for the first refill; "all issued (pool empty)" has every registered ID issued, so its first ID waits for a refill into that registry (reset between rounds: the refill's IDs stay registered, its chunks go). One database adds two length-4 types of 465 valid IDs: \`small4\` with 460 issued (5 left), \`used4\` with all 465 issued (its first answer is the 410 it owes), and the length-7 type \`mid7\` (231,359 valid IDs, drawn at random like a large type) with all but one issued and that one never generated. In the other databases those three types start fresh (the length-4 spaces go into the pool whole at start, mid7 gets a first refill).`, ``);
+  lines.push(`| pool (bench IDs registered) | pool_id rows | available | crashed pod's | /livez | /readyz | first bench ID | first small4 ID | first used4 answer | first mid7 ID | /readyz ratio | first bench ID ratio |`, `|---|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const row of results.rows) {
     const c = row.counts ?? {};
-    lines.push(`| ${row.label} | ${n(c.pool_id)} | ${n(c.available)} | ${n(c.claimed)} | ${f(row.medians.live)} | ${f(row.medians.ready)} | ${f(row.medians["first bench"])} | ${f(row.medians["first small4"])} | ${f(row.medians["first used4"])}${row.almostUsed ? " (410)" : ""} | ${x(row.ratiosToReference.ready)} | ${x(row.ratiosToReference["first bench"])} |`);
+    lines.push(`| ${row.label} | ${n(c.pool_id)} | ${n(c.available)} | ${n(c.claimed)} | ${f(row.medians.live)} | ${f(row.medians.ready)} | ${f(row.medians["first bench"])} | ${f(row.medians["first small4"])} | ${f(row.medians["first used4"])}${row.almostUsed ? " (410)" : ""} | ${f(row.medians["first mid7"])} | ${x(row.ratiosToReference.ready)} | ${x(row.ratiosToReference["first bench"])} |`);
   }
   const largest = results.rows.find((r) => r.label === results.largest)!;
   lines.push(``, `Ratios: medians of per-round ratios to the ${results.reference} pool in the same round. **Largest / smallest non-empty pool (${results.largest} / ${results.reference}): /livez ${x(largest.ratiosToReference.live)}, /readyz ${x(largest.ratiosToReference.ready)}, first ID ${x(largest.ratiosToReference["first bench"])}.**`);
   const drained = results.rows.find((r) => r.drained);
   if (drained) lines.push(`First ID when it waits for a refill: ${drained.label} against the fresh install, same rounds: ${x(drained.firstIdToFresh)}.`);
   const almost = results.rows.find((r) => r.almostUsed);
-  if (almost) lines.push(`Space almost used: small4 (5 of 465 left) gave its first ID at ${f(almost.medians["first small4"])}, used4 (none left) answered 410 at ${f(almost.medians["first used4"])}; in the same rounds the fresh length-4 types of the ${results.reference} pool took ${f(results.rows.find((r) => r.label === results.reference)?.medians["first small4"])}.`);
+  if (almost) lines.push(`Space almost used: small4 (5 of 465 left) gave its first ID at ${f(almost.medians["first small4"])}, used4 (none left) answered 410 at ${f(almost.medians["first used4"])}, mid7 (1 of 231,359 left, not generated yet) gave it at ${f(almost.medians["first mid7"])}; in the same rounds the fresh types of the ${results.reference} pool took ${f(results.rows.find((r) => r.label === results.reference)?.medians["first small4"])} (small4) and ${f(results.rows.find((r) => r.label === results.reference)?.medians["first mid7"])} (mid7).`);
   lines.push(``);
-  const phaseKeys = ["configuration", "pod lease taken", "id type ready (bench)", "listening", "pool replenished (small4)", "pool replenished (bench)"];
+  const phaseKeys = ["configuration", "pod lease taken", "id type ready (bench)", "listening", "pool replenished (small4)", "pool replenished (bench)", "pool replenished (mid7)"];
   lines.push(`Where the time goes (the service's own log lines, ms after the spawn, medians):`, ``, `| pool | ${phaseKeys.join(" | ")} |`, `|---|${phaseKeys.map(() => "---").join("|")}|`);
   for (const row of results.rows) lines.push(`| ${row.label} | ${phaseKeys.map((key) => f(row.phases[key])).join(" | ")} |`);
   lines.push(``, `The SQL of the start-up and first-ID path (the service's own functions of src/pool/queries.ts and src/issuance/), timed by auto_explain (execution, ms, median of ${EXPLAIN_REPEATS}) on each database after the rounds, each pass rolled back:`, ``);

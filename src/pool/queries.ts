@@ -111,17 +111,22 @@ export async function countWasted(db: Db, idType: string, leaseSeconds: number):
  * fail and be retried: an ID can never be registered twice. A candidate repeated within the batch is kept
  * once, at its first position.
  */
-export async function addGenerated(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number): Promise<number> {
-  if (candidates.length === 0) return 0;
+export async function addGenerated(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number): Promise<number> {
+  if (candidates.length === 0 || limit === 0) return 0;
+  // `limit`: at most that many new IDs, the first ones in candidate order (a refill that drew more candidates than
+  // it needs because most of the space is generated already: replenish.ts, drawsFor). Without it, the plain
+  // anti-join of the measured fast path.
+  const unregistered = (c: string) => tx`not exists (select 1 from pool_id p where p.id_type = ${idType} and p.id = ${tx(c)}.id)`;
+  const fresh = limit === undefined
+    ? tx`select ${idType}, c.id from candidate c where ${unregistered("c")} order by c.id`
+    : tx`select ${idType}, u.id from (select c.id from candidate c where ${unregistered("c")} order by c.ord limit ${limit}) u order by u.id`;
   const [row] = await tx<{ added: number }[]>`
     with candidate as (
       select c.id collate "C" as id, min(c.ord) as ord
       from unnest(${candidates}::text[]) with ordinality as c(id, ord) group by 1
     ), fresh as (
       insert into pool_id (id_type, id)
-      select ${idType}, c.id from candidate c
-      where not exists (select 1 from pool_id p where p.id_type = ${idType} and p.id = c.id)
-      order by c.id
+      ${fresh}
       returning id
     ), numbered as (
       select c.id, c.ord, (row_number() over (order by c.ord) - 1) / ${chunkSize} as chunk

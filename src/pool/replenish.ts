@@ -39,6 +39,27 @@ export async function generateInSlices(rules: Rules, count: number): Promise<str
   return out;
 }
 
+/** Most candidates one refill draws for a type whose space is mostly generated (drawsFor). 2^18: a length-7 space (231,359 IDs) whole. */
+export const MAX_DRAWS = 262_144;
+
+/**
+ * How many distinct candidates a refill draws to find about `wanted` new IDs when `remaining` of the type's
+ * `capacity` valid IDs were never generated. Uniform draws of n find n · remaining / capacity new ones on
+ * average: while most of the space is left (90 % and more) that is close enough to n, and n = wanted. As the space
+ * fills, drawing only `wanted` finds fewer and fewer, and near the end almost none: a length-7 type with one ID
+ * left of 231,359 needed about 40 refills of 6000 to find it (seconds of 503 after a start, measured by
+ * bench/startup.bench.ts), a length-9 type thousands (a hang). So the draw grows as the space fills, with a
+ * fifth more for the variance, up to the whole space (then one refill finds everything left) or MAX_DRAWS
+ * (then each refill finds a fixed share of what is left).
+ */
+export function drawsFor(wanted: number, capacity: bigint, remaining: bigint): number {
+  if (wanted <= 0 || remaining <= 0n) return 0;
+  if (remaining * 10n >= capacity * 9n) return wanted;
+  const space = Number(capacity);
+  const scaled = Math.ceil((wanted * space * 1.2) / Number(remaining));
+  return Math.min(scaled, space, Math.max(wanted, MAX_DRAWS));
+}
+
 /**
  * Brings the type's available IDs up to the target. Returns how many IDs it added (0 when another pod had
  * already done it, or when the space is used up).
@@ -49,11 +70,21 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget): Promise<nu
   if (available >= target) return 0;
   let candidates: string[];
   const whole = isSmallType(capacity);
+  // More candidates than IDs wanted: the refill keeps the first `deficit` new ones (see drawsFor).
+  let oversampled = false;
   if (whole) {
     // A small space goes into the pool whole, in random order: every valid ID is issued exactly once.
     const generated = await readGenerated(sql, idType);
     if (generated >= capacity.count) return 0;
     candidates = rules.generate(Number(capacity.count));
+  } else if (capacity.exact) {
+    // Read outside the lock: it only sizes the draw; what is new is decided by the insert under the lock.
+    const remaining = capacity.count - (await readGenerated(sql, idType));
+    if (remaining <= 0n) return 0; // every valid ID generated: no draw can add one
+    const draws = drawsFor(target - available, capacity.count, remaining);
+    oversampled = draws > target - available;
+    // The whole space in one call when the draw covers it (slices would repeat IDs across slices and miss some).
+    candidates = draws >= Number(capacity.count) ? rules.generate(draws) : await generateInSlices(rules, draws);
   } else {
     candidates = await generateInSlices(rules, target - available);
   }
@@ -61,6 +92,8 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget): Promise<nu
     await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext(${idType}))`;
     const deficit = target - (await countAvailable(tx, idType));
     if (deficit <= 0) return 0;
-    return addGenerated(tx, idType, whole ? candidates : candidates.slice(0, deficit), chunkSize);
+    if (whole) return addGenerated(tx, idType, candidates, chunkSize);
+    if (oversampled) return addGenerated(tx, idType, candidates, chunkSize, deficit);
+    return addGenerated(tx, idType, candidates.slice(0, deficit), chunkSize);
   });
 }
