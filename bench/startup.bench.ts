@@ -35,6 +35,7 @@ import { addGenerated, claimChunks, countAvailable, heldByLivePods, readGenerate
 import { createRules } from "../wasm/index.js";
 import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
 import { cpuProbe, machine } from "./lib/measure.js";
+import { STARTUP_BEGIN as BEGIN, STARTUP_END as END } from "./lib/service-report";
 import { median } from "./lib/stats";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -48,9 +49,6 @@ const EXPLAIN_REPEATS = 3;
 const START_TIMEOUT_MS = 60_000;
 const RESULTS_DIR = process.env.RESULTS_DIR ?? join(ROOT, "bench/results");
 const REPORT_FILE = process.env.REPORT_FILE ?? join(ROOT, "bench/RESULTS.md");
-/** bench/RESULTS.md's start-up section lies between these (bench/lib/service-report.ts carries it over). */
-export const BEGIN = "<!-- startup:begin -->";
-export const END = "<!-- startup:end -->";
 const log = (message: string) => console.error(`[startup] ${new Date().toISOString().slice(11, 19)} ${message}`);
 
 const started = performance.now();
