@@ -46,11 +46,13 @@ export const MAX_DRAWS = 262_144;
  * How many distinct candidates a refill draws to find about `wanted` new IDs when `remaining` of the type's
  * `capacity` valid IDs were never generated. Uniform draws of n find n · remaining / capacity new ones on
  * average: while most of the space is left (90 % and more) that is close enough to n, and n = wanted. As the space
- * fills, drawing only `wanted` finds fewer and fewer, and near the end almost none: a length-7 type with one ID
- * left of 231,359 needed about 40 refills of 6000 to find it (seconds of 503 after a start, measured by
- * bench/startup.bench.ts), a length-9 type thousands (a hang). So the draw grows as the space fills, with a
- * fifth more for the variance, up to the whole space (then one refill finds everything left) or MAX_DRAWS
- * (then each refill finds a fixed share of what is left).
+ * fills, drawing only `wanted` finds fewer and fewer, and near the end almost none: with one ID left of a
+ * length-7 space (231,359) a refill of 6000 finds it with probability 2.6 %, about 40 refills on average; in a
+ * length-9 space thousands (a hang). So the draw grows as the space fills, with a fifth more for the variance,
+ * up to the whole space (then one refill finds everything left) or MAX_DRAWS (then each refill finds a fixed
+ * share of what is left). The price: that refill sends up to MAX_DRAWS candidates (bench/startup.bench.ts, mid7:
+ * about a second on a quiet machine, 3.7 s at load 9; no better than the ~40 small refills for length 7, but
+ * bounded for every length).
  */
 export function drawsFor(wanted: number, capacity: bigint, remaining: bigint): number {
   if (wanted <= 0 || remaining <= 0n) return 0;
