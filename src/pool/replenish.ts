@@ -51,8 +51,8 @@ export const MAX_DRAWS = 262_144;
  * length-9 space thousands (a hang). So the draw grows as the space fills, with a fifth more for the variance,
  * up to the whole space (then one refill finds everything left) or MAX_DRAWS (then each refill finds a fixed
  * share of what is left). The price: that refill sends up to MAX_DRAWS candidates (bench/startup.bench.ts, mid7:
- * about a second on a quiet machine, 3.7 s at load 9; no better than the ~40 small refills for length 7, but
- * bounded for every length).
+ * first ID 3.7 s at load 9, where the small refills took 1.0 s median at load 3 before this: not faster for
+ * length 7, but bounded for every length; not yet compared in one run).
  */
 export function drawsFor(wanted: number, capacity: bigint, remaining: bigint): number {
   if (wanted <= 0 || remaining <= 0n) return 0;
