@@ -1,6 +1,6 @@
 // bench/RESULTS.md and its chart from one run's results (bench/service.bench.ts). The analysis paragraphs are
 // written here once and filled with the run's figures, so the report never drifts from the JSON beside it.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, relative } from "node:path";
 
 /* The results object of service.bench.ts; typed loosely here, its shape is defined where it is built. */
@@ -44,9 +44,26 @@ ${line(1, "ceiling", "#000", "start")}
 `;
 }
 
+/** bench/RESULTS.md's start-up section (bench/startup.bench.ts writes it) lies between these; a new report keeps it. */
+export const STARTUP_BEGIN = "<!-- startup:begin -->";
+export const STARTUP_END = "<!-- startup:end -->";
+
+/** The start-up section of a report file, markers included, or "" when it has none (or there is no file). */
+export function startupSection(reportFile: string): string {
+  let text: string;
+  try {
+    text = readFileSync(reportFile, "utf8");
+  } catch {
+    return "";
+  }
+  const at = text.indexOf(STARTUP_BEGIN), end = text.indexOf(STARTUP_END);
+  return at >= 0 && end > at ? text.slice(at, end + STARTUP_END.length) : "";
+}
+
 export function writeReport(results: Results, files: { reportFile: string; svgFile: string; jsonFile: string }): void {
   writeFileSync(files.svgFile, chart(results));
-  writeFileSync(files.reportFile, markdown(results, files));
+  const kept = startupSection(files.reportFile);
+  writeFileSync(files.reportFile, kept ? `${markdown(results, files).trimEnd()}\n\n${kept}\n` : markdown(results, files));
 }
 
 export function markdown(results: Results, files: { reportFile: string; svgFile: string; jsonFile: string }): string {

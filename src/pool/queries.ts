@@ -106,8 +106,8 @@ const PLAIN_ID = /^[0-9A-Za-z]+$/;
  * `chunkSize` in candidate order (random: the order they will be issued in), and counts them in
  * id_type.generated. Call inside the refill transaction, after taking the type's refill lock.
  */
-export async function addGenerated(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number): Promise<number> {
-  const added = await registerFresh(tx, idType, candidates, chunkSize);
+export async function addGenerated(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number): Promise<number> {
+  const added = await registerFresh(tx, idType, candidates, chunkSize, limit);
   await countGenerated(tx, idType, added);
   return added;
 }
@@ -130,8 +130,8 @@ export async function addGenerated(tx: TransactionSql, idType: string, candidate
  * registered twice. A candidate repeated within the batch is kept once, at its first position. The chunks
  * go in by COPY too, as array literals, and no ID comes back from the server.
  */
-export async function registerFresh(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number): Promise<number> {
-  if (candidates.length === 0) return 0;
+export async function registerFresh(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number): Promise<number> {
+  if (candidates.length === 0 || limit === 0) return 0;
   const distinct = [...new Set(candidates)]; // first occurrences, in candidate order
   for (const id of distinct) if (!PLAIN_ID.test(id)) throw new Error(`refill: ID ${JSON.stringify(id)} is not plain digits and letters`);
   // Default sort compares UTF-16 code units: for ASCII that is byte order, pool_id's collation "C".
@@ -140,11 +140,14 @@ export async function registerFresh(tx: TransactionSql, idType: string, candidat
     select p.id from unnest(${sorted}::text[]) as c(id)
     join pool_id p on p.id_type = ${idType} and p.id = c.id collate "C"`;
   const knownIds = new Set(known.map((row) => row.id));
-  const fresh = knownIds.size === 0 ? distinct : distinct.filter((id) => !knownIds.has(id));
+  let fresh = knownIds.size === 0 ? distinct : distinct.filter((id) => !knownIds.has(id));
   if (fresh.length === 0) return 0;
+  // `limit`: at most that many new IDs, the first ones in candidate order (a refill that drew more candidates
+  // than it needs because most of the space is generated already: replenish.ts, drawsFor).
+  const kept = limit !== undefined && fresh.length > limit ? new Set((fresh = fresh.slice(0, limit))) : undefined;
   const prefix = `${idType}\t`;
   let registry = "";
-  for (const id of sorted) if (!knownIds.has(id)) registry += prefix + id + "\n";
+  for (const id of sorted) if (kept ? kept.has(id) : !knownIds.has(id)) registry += prefix + id + "\n";
   await copyIn(tx`copy pool_id (id_type, id) from stdin` as unknown as CopyQuery, registry);
   let chunks = "";
   for (let at = 0; at < fresh.length; at += chunkSize) chunks += `${prefix}{${fresh.slice(at, at + chunkSize).join(",")}}\n`;

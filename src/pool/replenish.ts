@@ -68,8 +68,30 @@ export const PARALLEL_MIN_IDS = 20_000;
 export interface RefillOptions {
   parts?: number;
   parallelMinIds?: number;
-  /** Registers candidates in pool_id and packs the fresh ones into chunks, without counting them. */
-  register?: (tx: TransactionSql, idType: string, candidates: string[], chunkSize: number) => Promise<number>;
+  /** Registers candidates in pool_id and packs the fresh ones (at most `limit`) into chunks, without counting them. */
+  register?: (tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number) => Promise<number>;
+}
+
+/** Most candidates one refill draws for a type whose space is mostly generated (drawsFor). 2^18: a length-7 space (231,359 IDs) whole. */
+export const MAX_DRAWS = 262_144;
+
+/**
+ * How many distinct candidates a refill draws to find about `wanted` new IDs when `remaining` of the type's
+ * `capacity` valid IDs were never generated. Uniform draws of n find n · remaining / capacity new ones on
+ * average: while most of the space is left (90 % and more) that is close enough to n, and n = wanted. As the
+ * space fills, drawing only `wanted` finds fewer and fewer, and near the end almost none: with one ID left of a
+ * length-7 space (231,359) a refill of 6000 finds it with probability 2.6 %, about 40 refills on average; in a
+ * length-9 space thousands (a hang). So the draw grows as the space fills, with a fifth more for the variance,
+ * up to the whole space (then one refill finds everything left) or MAX_DRAWS (then each refill finds a fixed
+ * share of what is left). The price: that refill sends up to MAX_DRAWS candidates to the probe
+ * (bench/startup.bench.ts, case mid7).
+ */
+export function drawsFor(wanted: number, capacity: bigint, remaining: bigint): number {
+  if (wanted <= 0 || remaining <= 0n) return 0;
+  if (remaining * 10n >= capacity * 9n) return wanted;
+  const space = Number(capacity);
+  const scaled = Math.ceil((wanted * space * 1.2) / Number(remaining));
+  return Math.min(scaled, space, Math.max(wanted, MAX_DRAWS));
 }
 
 /**
@@ -82,21 +104,37 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
   if (available >= target) return 0;
   let candidates: string[];
   const whole = isSmallType(capacity);
+  const deficit = target - available;
+  // More candidates than IDs wanted (most of the space generated already): the refill keeps the first
+  // `deficit` new ones, in one transaction (see drawsFor).
+  let oversampled = false;
   if (whole) {
     // A small space goes into the pool whole, in random order: every valid ID is issued exactly once.
     const generated = await readGenerated(sql, idType);
     if (generated >= capacity.count) return 0;
     candidates = rules.generate(Number(capacity.count));
   } else {
-    // A few more than the deficit: slices are drawn independently, so a batch can repeat an ID (about one
-    // 15k batch in 50 at length 12), and the repeat would leave the pool one short of its target.
-    const deficit = target - available;
-    candidates = await generateInSlices(rules, deficit + Math.ceil(deficit / 1000) + 16);
+    // Read outside the lock: it only sizes the draw; what is new is decided under the lock.
+    const remaining = capacity.exact ? capacity.count - (await readGenerated(sql, idType)) : undefined;
+    if (remaining !== undefined && remaining <= 0n) return 0; // every valid ID generated: no draw can add one
+    const draws = remaining === undefined ? deficit : drawsFor(deficit, capacity.count, remaining);
+    oversampled = draws > deficit;
+    if (draws >= Number(capacity.count)) {
+      // The whole space in one call when the draw covers it (slices would repeat IDs across slices and miss
+      // some); at most MAX_DRAWS IDs, so that call is bounded (tens of ms at length 7 on this machine kind).
+      candidates = rules.generate(draws);
+    } else {
+      // A few more than asked: slices are drawn independently, so a batch can repeat an ID (about one 15k
+      // batch in 50 at length 12), and the repeat would leave the pool one short of its target.
+      candidates = await generateInSlices(rules, draws + Math.ceil(draws / 1000) + 16);
+    }
   }
   const parts = Math.max(1, Math.min(options.parts ?? REFILL_PARTS, (sql.options.max ?? 1) - 1));
-  const parallel = parts > 1 && candidates.length >= (options.parallelMinIds ?? PARALLEL_MIN_IDS) ? parts : 1;
+  const parallel = !oversampled && parts > 1 && candidates.length >= (options.parallelMinIds ?? PARALLEL_MIN_IDS) ? parts : 1;
   const register = options.register ?? registerFresh;
-  return oneAtATime(sql, () => refill(sql, idType, parallel, register, (deficit) => (whole ? candidates : firstDistinct(candidates, deficit)), chunkSize, target));
+  // Oversampled: every candidate goes to the probe, and registerFresh keeps the first `deficit` new ones.
+  const pick = (needed: number) => (whole || oversampled ? candidates : firstDistinct(candidates, needed));
+  return oneAtATime(sql, () => refill(sql, idType, parallel, register, pick, chunkSize, target, oversampled));
 }
 
 async function refill(
@@ -107,6 +145,8 @@ async function refill(
   pick: (deficit: number) => string[],
   chunkSize: number,
   target: number,
+  /** At most the deficit of new IDs from `pick`'s candidates (an oversampled draw; one part only). */
+  limited = false,
 ): Promise<number> {
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext(${idType}))`;
@@ -119,7 +159,7 @@ async function refill(
       const deficit = target - (await countAvailable(tx, idType));
       const [own = [], ...rest] = deficit > 0 ? splitByKey(pick(deficit), parts) : [];
       others.forEach((worker, i) => worker.start(rest[i] ?? []));
-      const mine = await register(tx, idType, own, chunkSize);
+      const mine = await register(tx, idType, own, chunkSize, limited ? deficit : undefined);
       const settled = await Promise.allSettled(others.map((worker) => worker.done));
       const failed = settled.find((result) => result.status === "rejected");
       // A failed part was rolled back; the parts that committed stay (each is whole on its own), and this

@@ -2,10 +2,11 @@
 // real PostgreSQL, and writes well-formed results, chart and report. Nothing here judges speed (no timing
 // assertion): figures of a quick run on a shared machine mean nothing; the full run's are in bench/RESULTS.md.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../src/db/embedded";
+import { startupSection, STARTUP_BEGIN, STARTUP_END } from "../../bench/lib/service-report";
 import { testLog } from "../support/database";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -80,4 +81,31 @@ test("bench:quick runs every section and writes well-formed results", async () =
   expect(report).toContain("## Targets (issue 3)");
   expect(report).toContain("## What limits each figure");
   expect(report).toContain("| issue |");
+}, 300_000);
+
+test("bench:startup runs end to end and puts its section into the report, replacing the one there", async () => {
+  const reportFile = join(dir, "STARTUP.md");
+  writeFileSync(reportFile, `# Benchmark results\n\nother sections\n\n${STARTUP_BEGIN}\nan old start-up section\n${STARTUP_END}\n`);
+  const child = Bun.spawn([process.execPath, join(ROOT, "bench/startup.bench.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: serverUrl, RESULTS_DIR: dir, REPORT_FILE: reportFile, SIZES: "0,2000", ROUNDS: "1" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+  if (code !== 0) console.error(stderr);
+  expect(code).toBe(0);
+  const report = readFileSync(reportFile, "utf8");
+  expect(report.startsWith("# Benchmark results\n\nother sections")).toBe(true);
+  expect(report).not.toContain("an old start-up section");
+  expect(report.split(STARTUP_BEGIN)).toHaveLength(2);
+  const section = startupSection(reportFile);
+  expect(section).toContain("## Start-up time against pool size (issue 3)");
+  // One row per database: the two sizes, the almost-used one and the drained largest one; the SQL timed.
+  for (const label of ["| 0 |", "| 2000 |", "| 100000 + length 4 almost used |", "| 2000, all issued (pool empty) |", "| claimChunks(bench, 1 chunk) |"]) {
+    expect(section).toContain(label);
+  }
+  const jsonName = readdirSync(dir).find((name) => name.startsWith("startup-") && name.endsWith(".json"));
+  const results = JSON.parse(readFileSync(join(dir, jsonName!), "utf8"));
+  for (const row of results.rows) expect(row.medians.ready).toBeGreaterThanOrEqual(row.medians.live);
 }, 300_000);

@@ -51,3 +51,20 @@ test("refills racing on several connections register every ID once", async () =>
     from pool_chunk, unnest(ids) as id where id_type = 'refilled' and id like '3%'`;
   expect(row).toEqual({ ids: distinct, distinct });
 });
+
+test("with a limit, only that many new IDs are added: the first unregistered ones in candidate order", async () => {
+  const limited = (candidates: string[], limit: number) =>
+    db.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext('refilled'))`;
+      return addGenerated(tx, "refilled", candidates, 2, limit);
+    });
+  // 5000000003 and 8000000002 are registered by the first test; the rest are new.
+  const before = (await chunks()).length;
+  expect(await limited(["7100000001", "5000000003", "7300000003", "8000000002", "7200000002", "7400000004"], 3)).toBe(3);
+  expect((await chunks()).slice(before).map((row) => row.ids)).toEqual([["7100000001", "7300000003"], ["7200000002"]]);
+  const [row] = await db.sql<{ generated: number; registered: number }[]>`
+    select (select generated::int from id_type where name = 'refilled') as generated,
+           (select count(*)::int from pool_id where id_type = 'refilled') as registered`;
+  expect(row!.generated).toBe(row!.registered);
+  expect(await limited(["7400000004"], 0)).toBe(0);
+});
