@@ -13,10 +13,10 @@ import {
 } from "./params";
 
 const MAX_STATES = 32768;
-const DEAD = 0;
-const START = 1;
+export const DEAD = 0;
+export const START = 1;
 const NONE = 10; // "no digit yet" in the remembered digits
-const NEXT = new StaticArray<i16>(MAX_STATES * 10);
+export const NEXT = new StaticArray<i16>(MAX_STATES * 10);
 const STATE_RECENT = new StaticArray<i32>(MAX_STATES); // last digits, most recent first, base 11
 const STATE_UP = new StaticArray<i32>(MAX_STATES);
 const STATE_DOWN = new StaticArray<i32>(MAX_STATES);
@@ -27,44 +27,8 @@ const BLOCK_STAMP = new StaticArray<u32>(10000);
 let stamp: u32 = 0;
 let blockPower = 1; // 10^(blockLimit - 1)
 export let fastPathReady = false;
-
-// Two digits per step where the blocks are pairs (every profile): the Verhoeff product and the automaton are
-// chains of dependent lookups, so halving their length is what speeds validation up. PAIR maps two ASCII
-// bytes (read as one little-endian u16) to 0..99, or 255 when either is not a digit; STEP2 and NEXT2 take
-// two digits at once.
-const PAIR = new StaticArray<u8>(65536);
-const STEP2 = new StaticArray<u8>(8 * 10 * 100);
-const MAX_PAIR_STATES = 8192;
-let pairNext: usize = 0; // u16[states * 100], allocated when the automaton is small enough
-let pairReady = false;
-
-function buildPairTables(states: i32): void {
-  pairReady = false;
-  for (let word = 0; word < 65536; word++) {
-    const first = (word & 0xff) - 48;
-    const second = (word >> 8) - 48;
-    unchecked(PAIR[word] = <u32>first <= 9 && <u32>second <= 9 ? <u8>(first * 10 + second) : 255);
-  }
-  for (let row = 0; row < 8; row++) {
-    const nextRow = (row + 7) & 7; // the digit to the right sits one position closer to the end
-    for (let product = 0; product < 10; product++) {
-      for (let pair = 0; pair < 100; pair++) {
-        const middle = <i32>unchecked(STEP[row * 100 + product * 10 + pair / 10]);
-        unchecked(STEP2[(row * 10 + product) * 100 + pair] = STEP[nextRow * 100 + middle * 10 + pair % 10]);
-      }
-    }
-  }
-  if (blockLimit != 2 || states > MAX_PAIR_STATES) return;
-  if (pairNext != 0) heap.free(pairNext);
-  pairNext = heap.alloc(<usize>states * 200);
-  for (let state = 0; state < states; state++) {
-    for (let pair = 0; pair < 100; pair++) {
-      const middle = <i32>unchecked(NEXT[state * 10 + pair / 10]);
-      store<u16>(pairNext + (<usize>(state * 100 + pair) << 1), <u16>unchecked(NEXT[middle * 10 + pair % 10]));
-    }
-  }
-  pairReady = true;
-}
+/** States of the automaton last built (DEAD and START included). */
+export let fastStates = 0;
 
 /**
  * Builds one automaton for the neighbour rules and the restricted/cyclic patterns together, by breadth-first
@@ -123,13 +87,13 @@ export function buildFastPath(): bool {
       unchecked(NEXT[state * 10 + x] = <i16>next);
     }
   }
-  buildPairTables(states);
+  fastStates = states;
   fastPathReady = true;
   return true;
 }
 
 /** Whether the first `group` bytes at ptr equal the last `group` (reversed: read backwards) of len bytes. */
-@inline function endsEqual(ptr: usize, len: i32, group: i32, reversed: bool): bool {
+@inline export function endsEqual(ptr: usize, len: i32, group: i32, reversed: bool): bool {
   if (group <= 8 && len >= 8) {
     const mask: u64 = group == 8 ? <u64>-1 : ((<u64>1 << (<u64>group * 8)) - 1);
     const head = load<u64>(ptr);
@@ -176,29 +140,7 @@ export function fastCode(ptr: usize): i32 {
   let product = 0;
   let state = START;
   let repeatedBlock: u32 = 0;
-  if (pairReady) {
-    let previous = 100;
-    let j = 0;
-    for (; j + 1 < len; j += 2) {
-      const pair = <i32>unchecked(PAIR[load<u16>(ptr + <usize>j)]);
-      if (pair == 255) return NOT_DIGITS;
-      product = <i32>unchecked(STEP2[unchecked(ROW_OFFSET[j]) * 10 + product * 100 + pair]);
-      state = <i32>load<u16>(pairNext + (<usize>(state * 100 + pair) << 1));
-      const straddling = previous * 10 + (<i32>load<u8>(ptr + <usize>j) - 48);
-      repeatedBlock |= <u32>(unchecked(BLOCK_STAMP[straddling]) == stamp);
-      unchecked(BLOCK_STAMP[straddling] = stamp);
-      repeatedBlock |= <u32>(unchecked(BLOCK_STAMP[pair]) == stamp);
-      unchecked(BLOCK_STAMP[pair] = stamp);
-      previous = <i32>load<u8>(ptr + <usize>(j + 1)) - 48;
-    }
-    if (j < len) {
-      const x = <i32>load<u8>(ptr + <usize>j) - 48;
-      if (<u32>x > 9) return NOT_DIGITS;
-      product = <i32>unchecked(STEP[unchecked(ROW_OFFSET[j]) + product * 10 + x]);
-      state = <i32>unchecked(NEXT[state * 10 + x]);
-      repeatedBlock |= <u32>(unchecked(BLOCK_STAMP[previous * 10 + x]) == stamp);
-    }
-  } else {
+  {
     let block = 0;
     for (let j = 0; j < len; j++) {
       const x = <i32>load<u8>(ptr + <usize>j) - 48;

@@ -5,8 +5,9 @@ import { initStep, checkDigitOf } from "./verhoeff";
 import {
   setParameters, addPrefix, addSubstring, addCyclicNumbers, buildAutomaton, idLength, MATCH_RESTRICTED,
 } from "./params";
-import { validateId, resetState, NOT_DIGITS } from "./checks";
-import { buildFastPath } from "./fastpath";
+import { validateId, resetState, NOT_DIGITS, ownContext, setOwnContext } from "./checks";
+import { buildFastPath, UNDECIDED } from "./fastpath";
+import { buildContext, contextCode } from "./pairs";
 export { generate, reserveDistinct, releaseDistinct, walk, estimate } from "./search";
 import { ESTIMATE, excludeFirstDigit, initReduce, initNthAllowed } from "./search";
 
@@ -48,7 +49,23 @@ export function finish(cyclicNumbers: bool): bool {
   if (cyclicNumbers && !addCyclicNumbers()) return false;
   buildAutomaton();
   buildFastPath();
+  if (ownContext != 0) heap.free(ownContext);
+  setOwnContext(buildContext());
   return true;
+}
+
+/**
+ * The fast path's context of the rules configured now, for validateIn(): a copy the caller owns (free it with
+ * release()), so that one instance can hold many ID types' fast paths. 0 when the rules do not fit it.
+ */
+export function newContext(): usize { return buildContext(); }
+
+/**
+ * Reason code of the ID in IO[0 .. len) under the context's rules when the fast path is sure of it, else -1:
+ * the instance the context came from names the first failure (its full evaluation needs its own tables).
+ */
+export function validateIn(ctx: usize, len: i32): i32 {
+  return ctx == 0 ? UNDECIDED : contextCode(ctx, changetype<usize>(IO), len);
 }
 
 /** Reason code of the ID in IO[0 .. len): 0 valid, else 1 + the index of the reason in id-rules.md's order. */

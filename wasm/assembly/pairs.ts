@@ -1,0 +1,225 @@
+// The pair fast path: the one-pass classification of fastpath.ts, two digits per step, for every configuration
+// whose repeated blocks are pairs (every profile). Its tables live in a context, one block of linear memory built
+// from the configured rules, so that one module instance can hold the fast paths of many ID types: the JS binding
+// keeps one shared instance for per-call validation, because a call site that reaches a dozen different modules'
+// exports costs JavaScriptCore about 90 ns per call, and one reaching a single export does not.
+//
+// Per ID: the digit check, the pair values and the repeated-pair check are vector operations (v128) over the
+// whole ID (lengths up to 16; two vectors up to 32); what stays a loop is the two dependent chains of lookups,
+// Verhoeff and the neighbour/pattern automaton, one lookup each per pair. The tables are laid out so that a
+// lookup is an add and a load: a pair is read as 1 + its value (1..100, 0 marks no pair), rows are 128 entries,
+// and entries hold the byte offset of the next row rather than its number. Built without SIMD (the fallback
+// module for runtimes without it), the same pass runs with scalar loops and a stamp table for repeated pairs.
+import { STEP } from "./verhoeff";
+import { NOT_DIGITS, CHECKSUM, NOT_START_WITH, LENGTH } from "./checks";
+import {
+  idLength, blockLimit, groupActive, groupLimit, reverseActive, reverseLimit, PREFIX_NEXT, PREFIX_END,
+} from "./params";
+import { fastPathReady, fastStates, NEXT, START, endsEqual, UNDECIDED } from "./fastpath";
+
+/** Above this many automaton states the pair tables (states × 512 bytes) are not built. */
+const MAX_PAIR_STATES = 8192;
+/** Table index of the single last digit x of an odd-length ID: 101 + x (indices 101..110 are no pair). */
+const SINGLE = 101;
+
+// Context layout (byte offsets).
+const C_LENGTH = 0;
+const C_PAIRS = 4; // aligned pairs: length / 2
+const C_MAX_SHIFT = 8; // length - 2: the largest distance between two non-overlapping pairs
+const C_GROUP = 12; // group limit, 0 when the rule is off
+const C_REVERSE = 16; // reverse group limit, 0 when off
+const C_LENGTH_MASK = 32; // v128 ×2: 0xff in the lanes of the ID's digits
+const C_PAIR_MASK = 64; // v128 ×2: 0xff in the lanes that start a pair
+const C_START = 96; // u8[128] by first pair: 0 allowed, 1 starts with a not_start_with entry, 2 maybe (longer entry)
+const C_VERHOEFF = 224; // u16[4 phases][10 products][128]: next product × 256, pair t uses phase t mod 4
+const PHASE_BYTES = 10 * 128 * 2;
+const C_AUTOMATON = C_VERHOEFF + 4 * PHASE_BYTES; // u32[states][128]: next state × 512
+const STATE_BYTES = 128 * 4;
+const START_OFFSET = START * STATE_BYTES;
+
+/** The 1-based pair values of the ID being judged (lanes 0..30). */
+const PAIRS = new StaticArray<u8>(48);
+/** Without SIMD: repeated pairs by stamps, as in fastpath.ts. */
+const PAIR_STAMP = new StaticArray<u32>(128);
+let pairStamp: u32 = 0;
+
+/**
+ * Builds the context of the rules configured now (after finish()), or returns 0 when they do not fit the pair
+ * path: blocks other than pairs, or no automaton. Free it with heap.free.
+ */
+export function buildContext(): usize {
+  if (!fastPathReady || blockLimit != 2 || fastStates > MAX_PAIR_STATES) return 0;
+  const len = idLength;
+  const states = fastStates;
+  const ctx = heap.alloc(<usize>C_AUTOMATON + <usize>states * STATE_BYTES);
+  memory.fill(ctx, 0, <usize>C_AUTOMATON);
+  store<i32>(ctx + C_LENGTH, len);
+  store<i32>(ctx + C_PAIRS, len >> 1);
+  store<i32>(ctx + C_MAX_SHIFT, len - 2);
+  store<i32>(ctx + C_GROUP, groupActive ? groupLimit : 0);
+  store<i32>(ctx + C_REVERSE, reverseActive ? reverseLimit : 0);
+  for (let i = 0; i < 32; i++) {
+    store<u8>(ctx + C_LENGTH_MASK + <usize>i, i < len ? 0xff : 0);
+    store<u8>(ctx + C_PAIR_MASK + <usize>i, i < len - 1 ? 0xff : 0);
+  }
+  for (let pair = 0; pair < 100; pair++) {
+    let kind: u8 = 0;
+    const first = <i32>unchecked(PREFIX_NEXT[pair / 10]);
+    if (first >= 0) {
+      if (unchecked(PREFIX_END[first]) != 0) kind = 1;
+      else {
+        const second = <i32>unchecked(PREFIX_NEXT[first * 10 + pair % 10]);
+        if (second >= 0) kind = unchecked(PREFIX_END[second]) != 0 ? 1 : 2;
+      }
+    }
+    store<u8>(ctx + C_START + <usize>(pair + 1), kind);
+  }
+  const pairs = len >> 1;
+  for (let phase = 0; phase < 4; phase++) {
+    const row = (len - 1 - 2 * phase) & 7; // Verhoeff row of the pair's first digit, (L - 1 - j) mod 8
+    const nextRow = (row + 7) & 7;
+    const table = ctx + C_VERHOEFF + <usize>(phase * PHASE_BYTES);
+    for (let product = 0; product < 10; product++) {
+      for (let pair = 0; pair < 100; pair++) {
+        const middle = <i32>unchecked(STEP[row * 100 + product * 10 + pair / 10]);
+        const next = <i32>unchecked(STEP[nextRow * 100 + middle * 10 + pair % 10]);
+        store<u16>(table + <usize>((product * 128 + pair + 1) << 1), <u16>(next << 8));
+      }
+      if ((len & 1) != 0 && phase == (pairs & 3)) {
+        for (let x = 0; x < 10; x++) {
+          const next = <i32>unchecked(STEP[product * 10 + x]); // the last digit: row 0
+          store<u16>(table + <usize>((product * 128 + SINGLE + x) << 1), <u16>(next << 8));
+        }
+      }
+    }
+  }
+  const automaton = ctx + C_AUTOMATON;
+  for (let state = 0; state < states; state++) {
+    const row = automaton + <usize>(state * STATE_BYTES);
+    memory.fill(row, 0, STATE_BYTES);
+    for (let pair = 0; pair < 100; pair++) {
+      const middle = <i32>unchecked(NEXT[state * 10 + pair / 10]);
+      store<u32>(row + <usize>((pair + 1) << 2), <u32>unchecked(NEXT[middle * 10 + pair % 10]) * STATE_BYTES);
+    }
+    for (let x = 0; x < 10; x++) store<u32>(row + <usize>((SINGLE + x) << 2), <u32>unchecked(NEXT[state * 10 + x]) * STATE_BYTES);
+  }
+  return ctx;
+}
+
+/** Whether any two non-overlapping pairs are equal: lane i against lane i + k for k = 2 .. maxShift (≤ 14). */
+@inline function repeatedPair(p: v128, maxShift: i32): bool {
+  const z = i64x2.splat(0);
+  let hit = i64x2.splat(0);
+  // Falls through from the largest shift down to 2; the lanes shifted in from z are 0, which no pair is.
+  switch (maxShift) {
+    case 14: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16)));
+    case 13: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16)));
+    case 12: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16)));
+    case 11: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16)));
+    case 10: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16)));
+    case 9: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16)));
+    case 8: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16)));
+    case 7: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16)));
+    case 6: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16)));
+    case 5: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16)));
+    case 4: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16)));
+    case 3: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16, 16)));
+    case 2: hit = v128.or(hit, i8x16.eq(p, i8x16.shuffle(p, z, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16)));
+  }
+  // Lanes past the last pair are 0 in p too, and equal to the 0s shifted in: p ≠ 0 keeps real pairs only.
+  return v128.any_true(v128.and(hit, i8x16.ne(p, z)));
+}
+
+/**
+ * Reason code of the ID at ptr (the context's length) when one pass is sure of it, else UNDECIDED: the same
+ * contract as fastCode() in fastpath.ts. Reads up to 32 bytes at ptr whatever the length (the IO buffer has room).
+ */
+export function pairCode(ctx: usize, ptr: usize): i32 {
+  const len = load<i32>(ctx + C_LENGTH);
+  const pairs = PAIRS_PTR;
+  let repeated = false;
+  if (ASC_FEATURE_SIMD) {
+    const ascii0 = i8x16.splat(48);
+    const nine = i8x16.splat(9);
+    const ten = i16x8.splat(10);
+    const one = i8x16.splat(1);
+    const d0 = i8x16.sub(v128.load(ptr), ascii0);
+    const bad0 = v128.and(i8x16.gt_u(d0, nine), v128.load(ctx + C_LENGTH_MASK));
+    if (len <= 16) {
+      if (v128.any_true(bad0)) return NOT_DIGITS;
+      // 10·d (16-bit lanes: a digit's carry never crosses into a lane that is kept) + the next digit + 1.
+      const following = i8x16.shuffle(d0, d0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15);
+      const p = v128.and(i8x16.add(i8x16.add(i16x8.mul(d0, ten), following), one), v128.load(ctx + C_PAIR_MASK));
+      v128.store(pairs, p);
+      repeated = repeatedPair(p, load<i32>(ctx + C_MAX_SHIFT));
+    } else {
+      const d1 = i8x16.sub(v128.load(ptr, 16), ascii0);
+      const bad1 = v128.and(i8x16.gt_u(d1, nine), v128.load(ctx + C_LENGTH_MASK, 16));
+      if (v128.any_true(v128.or(bad0, bad1))) return NOT_DIGITS;
+      const following0 = i8x16.shuffle(d0, d1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+      const following1 = i8x16.shuffle(d1, d1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15);
+      v128.store(pairs, i8x16.add(i8x16.add(i16x8.mul(d0, ten), following0), one));
+      v128.store(pairs, v128.and(i8x16.add(i8x16.add(i16x8.mul(d1, ten), following1), one), v128.load(ctx + C_PAIR_MASK, 16)), 16);
+      repeated = repeatedPairLong(pairs, len - 1);
+    }
+  } else {
+    for (let j = 0; j < len; j++) if (<u32>(<i32>load<u8>(ptr + <usize>j) - 48) > 9) return NOT_DIGITS;
+    for (let j = 0; j + 1 < len; j++) {
+      store<u8>(pairs + <usize>j, <u8>((<i32>load<u8>(ptr + <usize>j) - 48) * 10 + <i32>load<u8>(ptr + <usize>(j + 1)) - 47));
+    }
+    repeated = repeatedPairLong(pairs, len - 1);
+  }
+  // The two chains, one lookup each per aligned pair.
+  const verhoeff = ctx + C_VERHOEFF;
+  const automaton = ctx + C_AUTOMATON;
+  const count = load<i32>(ctx + C_PAIRS);
+  let product: usize = 0;
+  let state: usize = START_OFFSET;
+  for (let t = 0; t < count; t++) {
+    const pair = <usize>load<u8>(pairs + <usize>(t << 1));
+    product = <usize>load<u16>(verhoeff + <usize>((t & 3) * PHASE_BYTES) + product + (pair << 1));
+    state = <usize>load<u32>(automaton + state + (pair << 2));
+  }
+  if ((len & 1) != 0) {
+    const single = <usize>(SINGLE - 48) + <usize>load<u8>(ptr + <usize>(len - 1));
+    product = <usize>load<u16>(verhoeff + <usize>((count & 3) * PHASE_BYTES) + product + (single << 1));
+    state = <usize>load<u32>(automaton + state + (single << 2));
+  }
+  const start = <i32>load<u8>(ctx + C_START + <usize>load<u8>(pairs));
+  const group = load<i32>(ctx + C_GROUP);
+  const reverse = load<i32>(ctx + C_REVERSE);
+  const ends = (group != 0 && endsEqual(ptr, len, group, false)) || (reverse != 0 && endsEqual(ptr, len, reverse, true));
+  const undecided = state == 0 || repeated || ends || start == 2;
+  // Without branches on the outcome: in a mixed corpus it is as unpredictable as the input.
+  return select<i32>(CHECKSUM, select<i32>(NOT_START_WITH, select<i32>(UNDECIDED, 0, undecided), start == 1), product != 0);
+}
+
+const PAIRS_PTR = changetype<usize>(PAIRS);
+
+/** Repeated non-overlapping pairs among the n 1-based pair values at p, by stamps (any length). */
+function repeatedPairLong(p: usize, n: i32): bool {
+  if (++pairStamp == 0) {
+    memory.fill(changetype<usize>(PAIR_STAMP), 0, 128 * 4);
+    pairStamp = 1;
+  }
+  const now = pairStamp;
+  let hit = false;
+  // A pair is stamped one step late, so that the pair overlapping it is not compared with it.
+  let previous: i32 = 0;
+  for (let i = 0; i < n; i++) {
+    const pair = <i32>load<u8>(p + <usize>i);
+    hit = hit || unchecked(PAIR_STAMP[pair]) == now;
+    unchecked(PAIR_STAMP[previous] = now);
+    previous = pair;
+  }
+  return hit;
+}
+
+/** Reason code of the ID in IO (len bytes) with the context's rules, or UNDECIDED; any length. */
+export function contextCode(ctx: usize, ptr: usize, len: i32): i32 {
+  if (len != load<i32>(ctx + C_LENGTH)) {
+    for (let i = 0; i < len; i++) if (<u32>(<i32>load<u8>(ptr + <usize>i) - 48) > 9) return NOT_DIGITS;
+    return LENGTH;
+  }
+  return pairCode(ctx, ptr);
+}
