@@ -6,10 +6,10 @@
 // failure. (A variant with independent lookups in a table of all 4-digit windows instead of the automaton's
 // dependent chain measured 1.2-1.3x slower in the same run: the chain is not what limits this loop.)
 import { STEP } from "./verhoeff";
-import { NOT_DIGITS, CHECKSUM, NOT_START_WITH } from "./checks";
+import { NOT_DIGITS, CHECKSUM, NOT_START_WITH, SEQUENCE, REPEATING_DIGIT, CONJUGATIVE_EVEN, RESTRICTED, CYCLIC } from "./checks";
 import {
   idLength, sequenceLimit, sequenceWrap, repeatDistance, blockLimit, evenLimit, evenMask,
-  groupActive, groupLimit, reverseActive, reverseLimit, ROW_OFFSET, PREFIX_NEXT, PREFIX_END, AC_GOTO, AC_OUT,
+  groupActive, groupLimit, reverseActive, reverseLimit, ROW_OFFSET, PREFIX_NEXT, PREFIX_END, AC_GOTO, AC_OUT, MATCH_RESTRICTED, MATCH_CYCLIC,
 } from "./params";
 
 const MAX_STATES = 32768;
@@ -22,6 +22,9 @@ const STATE_UP = new StaticArray<i32>(MAX_STATES);
 const STATE_DOWN = new StaticArray<i32>(MAX_STATES);
 const STATE_EVEN = new StaticArray<i32>(MAX_STATES);
 const STATE_PATTERN = new StaticArray<i32>(MAX_STATES); // node of the restricted/cyclic automaton
+/** First failing reason among the automaton's rules so far: 0 none, a reason code, or UNKNOWN_FAILURE. */
+export const STATE_FAIL = new StaticArray<u8>(MAX_STATES);
+export const UNKNOWN_FAILURE: u8 = 255;
 const MAX_FAST_BLOCK = 4;
 const BLOCK_STAMP = new StaticArray<u32>(10000);
 let stamp: u32 = 0;
@@ -32,16 +35,29 @@ export let fastStates = 0;
 
 /**
  * Builds one automaton for the neighbour rules and the restricted/cyclic patterns together, by breadth-first
- * search over the reachable combinations. False (no fast path) if it would exceed MAX_STATES.
+ * search over the reachable combinations. Each state also remembers the first failing reason among those rules
+ * (STATE_FAIL), so that the fast path can name it without the full evaluation; if that makes the automaton too
+ * large, failed states merge into DEAD (STATE_FAIL = UNKNOWN_FAILURE). False (no fast path) if even that
+ * exceeds MAX_STATES.
  */
 export function buildFastPath(): bool {
   fastPathReady = false;
   const remembered = repeatDistance > 1 ? repeatDistance : 1;
   if (remembered > 4 || blockLimit > MAX_FAST_BLOCK) return false;
-  let modulus = 1;
-  for (let i = 0; i < remembered; i++) modulus *= 11;
   blockPower = 1;
   for (let i = 1; i < blockLimit; i++) blockPower *= 10;
+  if (!buildStates(remembered, true) && !buildStates(remembered, false)) return false;
+  fastPathReady = true;
+  return true;
+}
+
+@inline function firstOf(current: i32, failing: bool, reason: i32): i32 {
+  return failing && (current == 0 || reason < current) ? reason : current;
+}
+
+function buildStates(remembered: i32, tracking: bool): bool {
+  let modulus = 1;
+  for (let i = 0; i < remembered; i++) modulus *= 11;
   const index = new Map<u64, i32>();
   let states = 2;
   unchecked(STATE_RECENT[START] = modulus - 1); // every remembered digit NONE: 10·(1 + 11 + …) = 11^r - 1
@@ -49,28 +65,38 @@ export function buildFastPath(): bool {
   unchecked(STATE_DOWN[START] = 0);
   unchecked(STATE_EVEN[START] = 0);
   unchecked(STATE_PATTERN[START] = 0);
+  unchecked(STATE_FAIL[START] = 0);
+  unchecked(STATE_FAIL[DEAD] = UNKNOWN_FAILURE);
   for (let x = 0; x < 10; x++) unchecked(NEXT[DEAD * 10 + x] = <i16>DEAD);
   for (let state = START; state < states; state++) {
     const recent = unchecked(STATE_RECENT[state]);
     const last = recent % 11;
     for (let x = 0; x < 10; x++) {
-      let alive = true;
+      let fail = <i32>unchecked(STATE_FAIL[state]);
+      let repeated = false;
       let rest = recent;
       for (let k = 0; k < repeatDistance; k++) {
-        if (rest % 11 == x) alive = false;
+        if (rest % 11 == x) repeated = true;
         rest /= 11;
       }
-      const up = last != NONE && (x == last + 1 || (sequenceWrap && last == 9 && x == 0)) ? unchecked(STATE_UP[state]) + 1 : 1;
-      const down = last != NONE && (x == last - 1 || (sequenceWrap && last == 0 && x == 9)) ? unchecked(STATE_DOWN[state]) + 1 : 1;
-      if (up >= sequenceLimit || down >= sequenceLimit) alive = false;
-      const even = evenLimit > 0 && ((evenMask >> <u32>x) & 1) != 0 ? unchecked(STATE_EVEN[state]) + 1 : 0;
-      if (evenLimit > 0 && even >= evenLimit) alive = false;
+      // Runs are capped at their limit: past it a run fails the same way whatever its length.
+      let up = last != NONE && (x == last + 1 || (sequenceWrap && last == 9 && x == 0)) ? unchecked(STATE_UP[state]) + 1 : 1;
+      let down = last != NONE && (x == last - 1 || (sequenceWrap && last == 0 && x == 9)) ? unchecked(STATE_DOWN[state]) + 1 : 1;
+      fail = firstOf(fail, up >= sequenceLimit || down >= sequenceLimit, SEQUENCE);
+      if (up > sequenceLimit) up = sequenceLimit;
+      if (down > sequenceLimit) down = sequenceLimit;
+      fail = firstOf(fail, repeated, REPEATING_DIGIT);
+      let even = evenLimit > 0 && ((evenMask >> <u32>x) & 1) != 0 ? unchecked(STATE_EVEN[state]) + 1 : 0;
+      fail = firstOf(fail, evenLimit > 0 && even >= evenLimit, CONJUGATIVE_EVEN);
+      if (even > evenLimit) even = evenLimit;
       const pattern = <i32>unchecked(AC_GOTO[unchecked(STATE_PATTERN[state]) * 10 + x]);
-      if (unchecked(AC_OUT[pattern]) != 0) alive = false;
+      const matched = unchecked(AC_OUT[pattern]);
+      fail = firstOf(fail, (matched & MATCH_RESTRICTED) != 0, RESTRICTED);
+      fail = firstOf(fail, (matched & MATCH_CYCLIC) != 0, CYCLIC);
       let next = DEAD;
-      if (alive) {
+      if (fail == 0 || tracking) {
         const nextRecent = (recent * 11 + x) % modulus;
-        const key = ((((<u64>nextRecent << 6 | <u64>up) << 6 | <u64>down) << 6 | <u64>even) << 12) | <u64>pattern;
+        const key = (((((<u64>nextRecent << 6 | <u64>up) << 6 | <u64>down) << 6 | <u64>even) << 12) | <u64>pattern) << 4 | <u64>fail;
         if (index.has(key)) {
           next = index.get(key);
         } else {
@@ -82,13 +108,13 @@ export function buildFastPath(): bool {
           unchecked(STATE_DOWN[next] = down);
           unchecked(STATE_EVEN[next] = even);
           unchecked(STATE_PATTERN[next] = pattern);
+          unchecked(STATE_FAIL[next] = <u8>fail);
         }
       }
       unchecked(NEXT[state * 10 + x] = <i16>next);
     }
   }
   fastStates = states;
-  fastPathReady = true;
   return true;
 }
 
@@ -157,6 +183,6 @@ export function fastCode(ptr: usize): i32 {
   }
   if (product != 0) return CHECKSUM;
   if (startsBlocked(ptr, len)) return NOT_START_WITH;
-  if (state == DEAD || repeatedBlock != 0 || !endsDiffer(ptr, len)) return UNDECIDED;
+  if (unchecked(STATE_FAIL[state]) != 0 || repeatedBlock != 0 || !endsDiffer(ptr, len)) return UNDECIDED;
   return 0;
 }

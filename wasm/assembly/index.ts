@@ -6,7 +6,7 @@ import {
   setParameters, addPrefix, addSubstring, addCyclicNumbers, buildAutomaton, idLength, MATCH_RESTRICTED,
 } from "./params";
 import { validateId, resetState, NOT_DIGITS, ownContext, setOwnContext } from "./checks";
-import { buildFastPath, UNDECIDED } from "./fastpath";
+import { buildFastPath, UNDECIDED, fastStates, fastPathReady } from "./fastpath";
 import { buildContext, contextCode } from "./pairs";
 export { generate, reserveDistinct, releaseDistinct, walk, estimate } from "./search";
 import { ESTIMATE, excludeFirstDigit, initReduce, initNthAllowed } from "./search";
@@ -53,6 +53,9 @@ export function finish(cyclicNumbers: bool): bool {
   setOwnContext(buildContext());
   return true;
 }
+
+/** States of the fast path's automaton (0: no fast path), for tests and diagnostics. */
+export function automatonStates(): i32 { return fastPathReady ? fastStates : 0; }
 
 /**
  * The fast path's context of the rules configured now, for validateIn(): a copy the caller owns (free it with

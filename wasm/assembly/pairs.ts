@@ -11,11 +11,11 @@
 // and entries hold the byte offset of the next row rather than its number. Built without SIMD (the fallback
 // module for runtimes without it), the same pass runs with scalar loops and a stamp table for repeated pairs.
 import { STEP } from "./verhoeff";
-import { NOT_DIGITS, CHECKSUM, NOT_START_WITH, LENGTH } from "./checks";
+import { NOT_DIGITS, CHECKSUM, NOT_START_WITH, LENGTH, REPEATING_BLOCK, FIRST_EQUALS_LAST, FIRST_EQUALS_REVERSE_LAST } from "./checks";
 import {
   idLength, blockLimit, groupActive, groupLimit, reverseActive, reverseLimit, PREFIX_NEXT, PREFIX_END,
 } from "./params";
-import { fastPathReady, fastStates, NEXT, START, endsEqual, UNDECIDED } from "./fastpath";
+import { fastPathReady, fastStates, NEXT, START, STATE_FAIL, UNKNOWN_FAILURE, endsEqual, UNDECIDED } from "./fastpath";
 
 /** Above this many automaton states the pair tables (states × 512 bytes) are not built. */
 const MAX_PAIR_STATES = 8192;
@@ -28,6 +28,7 @@ const C_PAIRS = 4; // aligned pairs: length / 2
 const C_MAX_SHIFT = 8; // length - 2: the largest distance between two non-overlapping pairs
 const C_GROUP = 12; // group limit, 0 when the rule is off
 const C_REVERSE = 16; // reverse group limit, 0 when off
+const C_STATES = 20;
 const C_LENGTH_MASK = 32; // v128 ×2: 0xff in the lanes of the ID's digits
 const C_PAIR_MASK = 64; // v128 ×2: 0xff in the lanes that start a pair
 const C_START = 96; // u8[128] by first pair: 0 allowed, 1 starts with a not_start_with entry, 2 maybe (longer entry)
@@ -35,7 +36,11 @@ const C_VERHOEFF = 224; // u16[4 phases][10 products][128]: next product × 256,
 const PHASE_BYTES = 10 * 128 * 2;
 const C_AUTOMATON = C_VERHOEFF + 4 * PHASE_BYTES; // u32[states][128]: next state × 512
 const STATE_BYTES = 128 * 4;
+const STATE_SHIFT = 9; // log2(STATE_BYTES)
 const START_OFFSET = START * STATE_BYTES;
+// Then u8[states]: the first failing reason of the automaton's rules in that state (STATE_FAIL, 0 none), with
+// UNKNOWN_FAILURE as UNDECIDED and 0 as NONE, so that the reason is a minimum.
+const NONE: u8 = 127;
 
 /** The 1-based pair values of the ID being judged (lanes 0..30). */
 const PAIRS = new StaticArray<u8>(48);
@@ -51,7 +56,7 @@ export function buildContext(): usize {
   if (!fastPathReady || blockLimit != 2 || fastStates > MAX_PAIR_STATES) return 0;
   const len = idLength;
   const states = fastStates;
-  const ctx = heap.alloc(<usize>C_AUTOMATON + <usize>states * STATE_BYTES);
+  const ctx = heap.alloc(<usize>C_AUTOMATON + <usize>states * (STATE_BYTES + 1));
   memory.fill(ctx, 0, <usize>C_AUTOMATON);
   store<i32>(ctx + C_LENGTH, len);
   store<i32>(ctx + C_PAIRS, len >> 1);
@@ -102,7 +107,10 @@ export function buildContext(): usize {
       store<u32>(row + <usize>((pair + 1) << 2), <u32>unchecked(NEXT[middle * 10 + pair % 10]) * STATE_BYTES);
     }
     for (let x = 0; x < 10; x++) store<u32>(row + <usize>((SINGLE + x) << 2), <u32>unchecked(NEXT[state * 10 + x]) * STATE_BYTES);
+    const fail = unchecked(STATE_FAIL[state]);
+    store<u8>(automaton + <usize>(states * STATE_BYTES + state), fail == 0 ? NONE : fail == UNKNOWN_FAILURE ? <u8>UNDECIDED : fail);
   }
+  store<i32>(ctx + C_STATES, states);
   return ctx;
 }
 
@@ -188,10 +196,17 @@ export function pairCode(ctx: usize, ptr: usize): i32 {
   const start = <i32>load<u8>(ctx + C_START + <usize>load<u8>(pairs));
   const group = load<i32>(ctx + C_GROUP);
   const reverse = load<i32>(ctx + C_REVERSE);
-  const ends = (group != 0 && endsEqual(ptr, len, group, false)) || (reverse != 0 && endsEqual(ptr, len, reverse, true));
-  const undecided = state == 0 || repeated || ends || start == 2;
-  // Without branches on the outcome: in a mixed corpus it is as unpredictable as the input.
-  return select<i32>(CHECKSUM, select<i32>(NOT_START_WITH, select<i32>(UNDECIDED, 0, undecided), start == 1), product != 0);
+  // The first failing filter: the lowest reason code among the automaton's (or UNDECIDED: its failed states
+  // were merged), the repeated pairs and the two group rules. Without branches on the outcome: in a mixed
+  // corpus it is as unpredictable as the input.
+  const states = <usize>load<i32>(ctx + C_STATES);
+  let reason = <i32>load<i8>(automaton + (states << STATE_SHIFT) + (state >> STATE_SHIFT));
+  reason = min(reason, select<i32>(REPEATING_BLOCK, NONE, repeated));
+  reason = min(reason, select<i32>(FIRST_EQUALS_LAST, NONE, group != 0 && endsEqual(ptr, len, group, false)));
+  reason = min(reason, select<i32>(FIRST_EQUALS_REVERSE_LAST, NONE, reverse != 0 && endsEqual(ptr, len, reverse, true)));
+  reason = select<i32>(0, reason, reason == NONE);
+  reason = select<i32>(UNDECIDED, reason, start == 2);
+  return select<i32>(CHECKSUM, select<i32>(NOT_START_WITH, reason, start == 1), product != 0);
 }
 
 const PAIRS_PTR = changetype<usize>(PAIRS);
