@@ -152,7 +152,7 @@ describe("Dockerfile", () => {
     visit(join(ROOT, "src/main.ts"));
     visit(join(ROOT, "src/migrate-main.ts"));
     visit(join(ROOT, "src/rules/capacity-worker.ts")); // started as a Worker by URL, not imported
-    for (const file of ["wasm/build/rules.wasm", "src/config/defaults.yaml", "sql/migrations", "src/http/validator/index.html"]) expect({ file, inImage: present(file) }).toEqual({ file, inImage: true });
+    for (const file of ["wasm/build/rules.wasm", "wasm/build/rules.scalar.wasm", "src/config/defaults.yaml", "sql/migrations", "src/http/validator/index.html"]) expect({ file, inImage: present(file) }).toEqual({ file, inImage: true });
     // Every package imported is a production dependency (the runtime has no others).
     for (const name of packages) expect({ name, production: name in pkg.dependencies }).toEqual({ name, production: true });
   });

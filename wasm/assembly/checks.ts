@@ -169,6 +169,11 @@ export function validateId(ptr: usize, len: i32): i32 {
     const code = ownContext != 0 ? pairCode(ownContext, ptr) : fastCode(ptr);
     if (code != UNDECIDED) return code;
   }
+  return fullCode(ptr, len);
+}
+
+/** Every rule, then the first failure: what the fast paths leave open. */
+export function fullCode(ptr: usize, len: i32): i32 {
   if (len != idLength) {
     for (let i = 0; i < len; i++) if (<u32>(<i32>load<u8>(ptr + <usize>i) - 48) > 9) return NOT_DIGITS;
     return LENGTH;

@@ -5,9 +5,9 @@ import { initStep, checkDigitOf } from "./verhoeff";
 import {
   setParameters, addPrefix, addSubstring, addCyclicNumbers, buildAutomaton, idLength, MATCH_RESTRICTED,
 } from "./params";
-import { validateId, resetState, NOT_DIGITS, ownContext, setOwnContext } from "./checks";
+import { validateId, fullCode, resetState, NOT_DIGITS, ownContext, setOwnContext } from "./checks";
 import { buildFastPath, UNDECIDED, fastStates, fastPathReady } from "./fastpath";
-import { buildContext, contextCode } from "./pairs";
+import { buildContext, contextCode, pairCode } from "./pairs";
 export { generate, reserveDistinct, releaseDistinct, walk, estimate } from "./search";
 import { ESTIMATE, excludeFirstDigit, initReduce, initNthAllowed } from "./search";
 
@@ -83,12 +83,17 @@ export function checkDigit(len: i32): i32 { return checkDigitOf(changetype<usize
  */
 export function validateLines(total: i32): i32 {
   const base = changetype<usize>(IO);
+  const context = ownContext;
+  const len = idLength;
   let start = 0;
   let count = 0;
   while (start < total) {
     let code = NOT_DIGITS;
-    let end = start + idLength;
-    if (end < total && load<u8>(base + <usize>end) == 10) code = validateId(base + <usize>start, idLength);
+    let end = start + len;
+    if (end < total && load<u8>(base + <usize>end) == 10) {
+      code = context != 0 ? pairCode(context, base + <usize>start) : validateId(base + <usize>start, len);
+      if (code == UNDECIDED) code = fullCode(base + <usize>start, len);
+    }
     if (code == NOT_DIGITS) {
       end = start;
       while (end < total && load<u8>(base + <usize>end) != 10) end++;
