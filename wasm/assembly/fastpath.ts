@@ -13,6 +13,8 @@ import {
 } from "./params";
 
 const MAX_STATES = 32768;
+/** Above this many automaton states the pair tables of pairs.ts (states × 224-448 bytes) are not built. */
+export const MAX_PAIR_STATES = 8192;
 export const DEAD = 0;
 export const START = 1;
 const NONE = 10; // "no digit yet" in the remembered digits
@@ -46,7 +48,8 @@ export function buildFastPath(): bool {
   if (remembered > 4 || blockLimit > MAX_FAST_BLOCK) return false;
   blockPower = 1;
   for (let i = 1; i < blockLimit; i++) blockPower *= 10;
-  if (!buildStates(remembered, true) && !buildStates(remembered, false)) return false;
+  // Remembering reasons multiplies the states (openg2p-10: 37 to 182); past what the pair tables take, merge.
+  if (!(buildStates(remembered, true) && fastStates <= MAX_PAIR_STATES) && !buildStates(remembered, false)) return false;
   fastPathReady = true;
   return true;
 }

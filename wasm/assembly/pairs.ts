@@ -17,10 +17,8 @@ import { NOT_DIGITS, CHECKSUM, NOT_START_WITH, LENGTH, REPEATING_BLOCK, FIRST_EQ
 import {
   idLength, blockLimit, groupActive, groupLimit, reverseActive, reverseLimit, PREFIX_NEXT, PREFIX_END,
 } from "./params";
-import { fastPathReady, fastStates, NEXT, START, STATE_FAIL, UNKNOWN_FAILURE, endsEqual, UNDECIDED } from "./fastpath";
+import { fastPathReady, fastStates, MAX_PAIR_STATES, NEXT, START, STATE_FAIL, UNKNOWN_FAILURE, endsEqual, UNDECIDED } from "./fastpath";
 
-/** Above this many automaton states the pair tables (states × 512 bytes) are not built. */
-const MAX_PAIR_STATES = 8192;
 /** Table index of the single last digit x of an odd-length ID: 101 + x (indices 101..110 are no pair). */
 const SINGLE = 101;
 
