@@ -1,10 +1,11 @@
-// The fast path of validation: one pass that settles valid IDs (what validation mostly sees in production) and
-// the commonest failures. The rules that look at a few neighbouring digits (repeating digits, +1/-1 runs, runs of
-// evens) and the restricted/cyclic patterns are folded into one deterministic automaton built at configuration,
-// so a digit costs a table lookup for all of them, one for Verhoeff, and a stamp table for repeated blocks. When
-// a filter fails, or the rules do not fit the tables, validateId() runs the full evaluation to name the first
-// failure. (A variant with independent lookups in a table of all 4-digit windows instead of the automaton's
-// dependent chain measured 1.2-1.3x slower in the same run: the chain is not what limits this loop.)
+// The automaton of the fast paths, and the single-digit fast path. The rules that look at a few neighbouring
+// digits (repeating digits, +1/-1 runs, runs of evens) and the restricted/cyclic patterns are folded into one
+// deterministic automaton built at configuration, whose states also remember the first of those rules that
+// failed, so a digit costs one table lookup for all of them. pairs.ts reads it two digits at a time and is the
+// fast path of every configuration whose repeated blocks are pairs (every profile); fastCode() below, one digit
+// at a time with a stamp table for repeated blocks, serves the others (blocks of 1, 3 or 4 digits), and leaves
+// every filter failure to the full evaluation in validateId(). (A variant with independent lookups in a table of
+// all 4-digit windows instead of the automaton's dependent chain measured 1.2-1.3x slower in the same run.)
 import { STEP } from "./verhoeff";
 import { NOT_DIGITS, CHECKSUM, NOT_START_WITH, SEQUENCE, REPEATING_DIGIT, CONJUGATIVE_EVEN, RESTRICTED, CYCLIC } from "./checks";
 import {
