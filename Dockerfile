@@ -43,6 +43,7 @@ COPY src/ src/
 COPY sql/ sql/
 COPY wasm/package.json wasm/index.js wasm/index.d.ts wasm/params.js wasm/rules.js wasm/space.js wasm/
 COPY --from=build /app/wasm/build/rules.wasm wasm/build/rules.wasm
+COPY --from=build /app/wasm/build/rules.scalar.wasm wasm/build/rules.scalar.wasm
 USER bun
 EXPOSE 8080
 # Liveness, not readiness: a database outage must not get the container restarted (its buffers still serve).

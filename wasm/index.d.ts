@@ -111,7 +111,10 @@ export declare class RulesConfigError extends Error {
 }
 
 export interface LoadOptions {
-  /** The compiled module, its bytes, or a URL to fetch; defaults to build/rules.wasm beside this file. */
+  /**
+   * The compiled module, its bytes, or a URL to fetch; defaults to build/rules.wasm beside this file, or
+   * build/rules.scalar.wasm where WebAssembly SIMD is missing.
+   */
   wasm?: WebAssembly.Module | BufferSource | URL | string;
   /**
    * How generate() draws. "auto" (default): from the list of all valid IDs when the space has at most 2^20,
@@ -120,6 +123,10 @@ export interface LoadOptions {
   sampler?: "auto" | "rejection" | "enumeration";
 }
 
+/** Whether this runtime has WebAssembly SIMD (every current browser, Bun and Node ≥ 16 do). */
+export declare function simdSupported(): boolean;
+/** The module file this runtime should load: "rules.wasm", or "rules.scalar.wasm" (same results, no SIMD). */
+export declare function moduleFile(): "rules.wasm" | "rules.scalar.wasm";
 export declare function createRules(options?: RuleOptions, load?: LoadOptions): Promise<Rules>;
 /** Resolves the parameters (profile + overrides) and checks their ranges, without loading WebAssembly. */
 export declare function resolveParameters(options?: RuleOptions): RuleParameters & { profile: ProfileName };

@@ -51,8 +51,15 @@ function makeRandomBelow() {
 const decoder = new TextDecoder();
 const toStrings = (lines) => (lines.length === 0 ? [] : decoder.decode(lines).slice(0, -1).split("\n"));
 
-export function makeRules(parameters, engine, sampler = "auto") {
+/**
+ * `fast` is this type's fast path in the instance shared by every type of the module ({ hub, context }, see
+ * index.js): validate() asks it first and asks this type's own instance only when it is unsure.
+ */
+export function makeRules(parameters, engine, sampler, fast) {
   const { wasm, memory, io, ioBytes, length, analysis } = engine;
+  const { hub, context } = fast;
+  const hubIo = hub.io;
+  const validateIn = hub.validateIn;
   const stride = length + 1;
   const codesPointer = wasm.codesPointer();
   const validateExport = wasm.validate;
@@ -162,20 +169,29 @@ export function makeRules(parameters, engine, sampler = "auto") {
     return first + count;
   }
 
-  return Object.freeze({
+  /** The full evaluation in this type's own instance: the first failing rule of an ID the fast path left open. */
+  function fullCode(id) {
+    write(id, io);
+    return validateExport(id.length);
+  }
+
+  const rules = Object.freeze({
     parameters,
 
-    // The hot path of a validation service: the copy loop is inlined rather than calling write().
+    // The hot path of a validation service: the char codes go into the shared instance's memory through a view
+    // kept until the memory grows, and one call taking the length returns a reason code (or -1: not sure).
     validate(id) {
       if (typeof id !== "string") return RESULTS[1];
       const length = id.length;
       if (length > LONG_INPUT) return RESULTS[/^\d*$/.test(id) ? 2 : 1];
-      const target = bytes.byteLength === 0 ? view() : bytes;
+      let target = hub.bytes;
+      if (target.byteLength === 0) target = hub.bytes = new Uint8Array(hub.memory.buffer);
       for (let i = 0; i < length; i++) {
         const unit = id.charCodeAt(i);
-        target[io + i] = unit - 48 >>> 0 <= 9 ? unit : 127;
+        target[hubIo + i] = unit - 48 >>> 0 <= 9 ? unit : 127;
       }
-      return RESULTS[validateExport(length)];
+      const code = validateIn(context, length);
+      return RESULTS[code >= 0 ? code : fullCode(id)];
     },
 
     validateMany(ids) {
@@ -255,4 +271,6 @@ export function makeRules(parameters, engine, sampler = "auto") {
       return Promise.resolve().then(() => computeCapacity(options.method, Math.max(2, probes)));
     },
   });
+  if (context !== 0) hub.contexts.register(rules, context);
+  return rules;
 }

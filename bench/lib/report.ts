@@ -122,7 +122,9 @@ ${validation}
 ## Where the time goes (ns per ID)
 
 validateBytes is almost all WASM time; "extra per validate() call" is what one JS call per string adds on top. Every
-type is validated from one shared call site, with a dozen Rules instances alive, as in a server with several ID types.
+type is validated from one shared call site, with a dozen Rules instances alive, as in a server with several ID types
+(validate() reaches them all through one instance shared by the module's types: see wasm/README.md, "Validation
+speed", for what limits each path).
 
 ${costs}
 

@@ -81,13 +81,17 @@ describe("Dockerfile", () => {
   });
 
   test("copies between stages name earlier stages and files they make", () => {
-    const built = JSON.parse(readFileSync(join(ROOT, "wasm/asconfig.json"), "utf8")).targets.release.outFile;
+    // The two module builds (with SIMD, and the scalar one for runtimes without it).
+    const { targets } = JSON.parse(readFileSync(join(ROOT, "wasm/asconfig.json"), "utf8"));
+    const built = [targets.release.outFile, targets["release-scalar"].outFile].map((file: string) => `/app/wasm/${file}`);
     for (const copy of instructions.filter((i) => i.op === "COPY" && copyParts(i).from)) {
       const { from, sources } = copyParts(copy);
       expect(stages.indexOf(from!)).toBeGreaterThanOrEqual(0);
       expect(stages.indexOf(from!)).toBeLessThan(stages.indexOf(copy.stage));
-      for (const source of sources) expect(["/app/node_modules", `/app/wasm/${built}`]).toContain(source);
+      for (const source of sources) expect(["/app/node_modules", ...built]).toContain(source);
     }
+    // Both are built by the package's build script and copied into the image.
+    for (const file of built) expect(instructions.some((i) => i.op === "COPY" && copyParts(i).sources.includes(file))).toBe(true);
     // The npm `bun` stub would shadow the image's bun inside `bun run` (its install script is off): removed.
     const buildInstall = instructions.find((i) => i.stage === "build" && i.op === "RUN" && i.args.includes("bun install"))!;
     if ("bun" in pkg.devDependencies) expect(buildInstall.args).toContain("rm -f node_modules/.bin/bun");
@@ -152,7 +156,7 @@ describe("Dockerfile", () => {
     visit(join(ROOT, "src/main.ts"));
     visit(join(ROOT, "src/migrate-main.ts"));
     visit(join(ROOT, "src/rules/capacity-worker.ts")); // started as a Worker by URL, not imported
-    for (const file of ["wasm/build/rules.wasm", "src/config/defaults.yaml", "sql/migrations", "src/http/validator/index.html"]) expect({ file, inImage: present(file) }).toEqual({ file, inImage: true });
+    for (const file of ["wasm/build/rules.wasm", "wasm/build/rules.scalar.wasm", "src/config/defaults.yaml", "sql/migrations", "src/http/validator/index.html"]) expect({ file, inImage: present(file) }).toEqual({ file, inImage: true });
     // Every package imported is a production dependency (the runtime has no others).
     for (const name of packages) expect({ name, production: name in pkg.dependencies }).toEqual({ name, production: true });
   });

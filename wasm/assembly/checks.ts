@@ -4,6 +4,7 @@
 // in the order of id-rules.md, so it evaluates every rule and then picks the lowest reason code.
 import { STEP } from "./verhoeff";
 import { fastCode, fastPathReady, UNDECIDED } from "./fastpath";
+import { pairCode } from "./pairs";
 import {
   idLength, sequenceLimit, sequenceWrap, repeatDistance, blockLimit, evenLimit, evenMask,
   groupActive, groupLimit, reverseActive, reverseLimit, ROW_OFFSET, PREFIX_NEXT, PREFIX_END,
@@ -159,11 +160,20 @@ export function endsDiffer(): bool {
 }
 
 /** Reason code of the ID at ptr (len bytes): 0 when valid, else the first failing rule (see constants). */
+/** The pair fast path's context of this instance's own rules (pairs.ts), 0 when they do not fit it. */
+export let ownContext: usize = 0;
+export function setOwnContext(ctx: usize): void { ownContext = ctx; }
+
 export function validateId(ptr: usize, len: i32): i32 {
-  if (len == idLength && fastPathReady) {
-    const code = fastCode(ptr);
+  if (len == idLength && (ownContext != 0 || fastPathReady)) {
+    const code = ownContext != 0 ? pairCode(ownContext, ptr) : fastCode(ptr);
     if (code != UNDECIDED) return code;
   }
+  return fullCode(ptr, len);
+}
+
+/** Every rule, then the first failure: what the fast paths leave open. */
+export function fullCode(ptr: usize, len: i32): i32 {
   if (len != idLength) {
     for (let i = 0; i < len; i++) if (<u32>(<i32>load<u8>(ptr + <usize>i) - 48) > 9) return NOT_DIGITS;
     return LENGTH;

@@ -5,8 +5,9 @@ import { initStep, checkDigitOf } from "./verhoeff";
 import {
   setParameters, addPrefix, addSubstring, addCyclicNumbers, buildAutomaton, idLength, MATCH_RESTRICTED,
 } from "./params";
-import { validateId, resetState, NOT_DIGITS } from "./checks";
-import { buildFastPath } from "./fastpath";
+import { validateId, fullCode, resetState, NOT_DIGITS, ownContext, setOwnContext } from "./checks";
+import { buildFastPath, UNDECIDED, fastStates, fastPathReady } from "./fastpath";
+import { buildContext, contextCode, pairCode } from "./pairs";
 export { generate, reserveDistinct, releaseDistinct, walk, estimate } from "./search";
 import { ESTIMATE, excludeFirstDigit, initReduce, initNthAllowed } from "./search";
 
@@ -48,7 +49,26 @@ export function finish(cyclicNumbers: bool): bool {
   if (cyclicNumbers && !addCyclicNumbers()) return false;
   buildAutomaton();
   buildFastPath();
+  if (ownContext != 0) heap.free(ownContext);
+  setOwnContext(buildContext());
   return true;
+}
+
+/** States of the fast path's automaton (0: no fast path), for tests and diagnostics. */
+export function automatonStates(): i32 { return fastPathReady ? fastStates : 0; }
+
+/**
+ * The fast path's context of the rules configured now, for validateIn(): a copy the caller owns (free it with
+ * release()), so that one instance can hold many ID types' fast paths. 0 when the rules do not fit it.
+ */
+export function newContext(): usize { return buildContext(); }
+
+/**
+ * Reason code of the ID in IO[0 .. len) under the context's rules when the fast path is sure of it, else -1:
+ * the instance the context came from names the first failure (its full evaluation needs its own tables).
+ */
+export function validateIn(ctx: usize, len: i32): i32 {
+  return ctx == 0 ? UNDECIDED : contextCode(ctx, changetype<usize>(IO), len);
 }
 
 /** Reason code of the ID in IO[0 .. len): 0 valid, else 1 + the index of the reason in id-rules.md's order. */
@@ -63,12 +83,17 @@ export function checkDigit(len: i32): i32 { return checkDigitOf(changetype<usize
  */
 export function validateLines(total: i32): i32 {
   const base = changetype<usize>(IO);
+  const context = ownContext;
+  const len = idLength;
   let start = 0;
   let count = 0;
   while (start < total) {
     let code = NOT_DIGITS;
-    let end = start + idLength;
-    if (end < total && load<u8>(base + <usize>end) == 10) code = validateId(base + <usize>start, idLength);
+    let end = start + len;
+    if (end < total && load<u8>(base + <usize>end) == 10) {
+      code = context != 0 ? pairCode(context, base + <usize>start) : validateId(base + <usize>start, len);
+      if (code == UNDECIDED) code = fullCode(base + <usize>start, len);
+    }
     if (code == NOT_DIGITS) {
       end = start;
       while (end < total && load<u8>(base + <usize>end) != 10) end++;

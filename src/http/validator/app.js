@@ -1,6 +1,6 @@
 // The ID validator page: checks typed or pasted IDs with the WebAssembly rules engine, in the browser,
 // and explains each rejection in plain words. No build step: plain ESM served as is.
-import { createRules } from "./rules/index.js";
+import { createRules, moduleFile } from "./rules/index.js";
 
 /** The ID types a clerk can pick. `lengthChoice`: the clerk sets the length (openg2p leaves it to the type). */
 const TYPES = {
@@ -46,9 +46,9 @@ const invalidOnly = document.getElementById("invalid-only");
 const summary = document.getElementById("summary");
 const results = document.getElementById("results");
 
-// One compiled module, shared by every ID type the clerk switches to.
-const wasm = fetch(new URL("./rules/rules.wasm", import.meta.url)).then((response) => {
-  if (!response.ok) throw new Error(`rules.wasm: HTTP ${response.status}`);
+// One compiled module, shared by every ID type the clerk switches to (the scalar build where SIMD is missing).
+const wasm = fetch(new URL(`./rules/${moduleFile()}`, import.meta.url)).then((response) => {
+  if (!response.ok) throw new Error(`${moduleFile()}: HTTP ${response.status}`);
   return response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes));
 });
 const rulesByOptions = new Map();

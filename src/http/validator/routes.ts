@@ -33,6 +33,8 @@ export function mountValidator(app: Hono<any, any, any>, opts: ValidatorOptions 
   app.get("/validator/", (c) => serveFile(c, page("index.html"), "text/html; charset=utf-8"));
   app.get("/validator/app.js", (c) => serveFile(c, page("app.js"), JAVASCRIPT));
   app.get("/validator/rules/rules.wasm", (c) => serveFile(c, resolve(wasmDir, "build/rules.wasm"), "application/wasm"));
+  // The same rules without SIMD, for browsers that lack it (the page asks index.js which one to load).
+  app.get("/validator/rules/rules.scalar.wasm", (c) => serveFile(c, resolve(wasmDir, "build/rules.scalar.wasm"), "application/wasm"));
   // index.js and the modules it imports beside it (plain names only: nothing outside wasmDir is reachable).
   app.get("/validator/rules/:module{[a-z0-9_-]+\\.js}", (c) =>
     serveFile(c, resolve(wasmDir, c.req.param("module")), JAVASCRIPT),
