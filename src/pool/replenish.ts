@@ -132,10 +132,27 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
   const parts = Math.max(1, Math.min(options.parts ?? REFILL_PARTS, (sql.options.max ?? 1) - 1));
   const parallel = !oversampled && parts > 1 && candidates.length >= (options.parallelMinIds ?? PARALLEL_MIN_IDS) ? parts : 1;
   const register = options.register ?? registerFresh;
-  // Oversampled: every candidate goes to the probe, and registerFresh keeps the first `deficit` new ones.
-  const pick = (needed: number) => (whole || oversampled ? candidates : firstDistinct(candidates, needed));
-  return oneAtATime(sql, () => refill(sql, idType, parallel, register, pick, chunkSize, target, oversampled));
+  // In steps of REFILL_STEP candidates, each its own transaction (or group of parts): the JavaScript side of
+  // a refill (dedupe, sort, the probe's parameter, COPY text) runs on the event loop, about 0.5 µs per ID,
+  // and a 200k-ID refill in one piece stalled every request on the pod for ~150 ms (issuance p99 59x the
+  // trivial handler's in bench/RESULTS.md of 2026-12-06 06:04). Each step recounts the deficit under the lock.
+  // A small space still goes in whole, in one transaction (at most SMALL_TYPE_MAX IDs, once in its life).
+  const stepSize = whole ? Math.max(1, candidates.length) : REFILL_STEP;
+  let added = 0;
+  for (let from = 0; from < candidates.length; from += stepSize) {
+    const piece = candidates.slice(from, from + stepSize);
+    // Oversampled or whole: every candidate goes to the probe (registerFresh keeps at most the deficit when
+    // oversampled); otherwise the first `needed` distinct ones.
+    const pick = (needed: number) => (whole || oversampled ? piece : firstDistinct(piece, needed));
+    const step = await oneAtATime(sql, () => refill(sql, idType, piece.length >= (options.parallelMinIds ?? PARALLEL_MIN_IDS) ? parallel : 1, register, pick, chunkSize, target, oversampled));
+    added += step.added;
+    if (step.added >= step.deficit) break; // at target (or another pod got there first: deficit <= 0)
+  }
+  return added;
 }
+
+/** Candidates per refill transaction (see replenishPool): a step's work on the event loop stays ~10 ms. */
+export const REFILL_STEP = 20_000;
 
 async function refill(
   sql: Sql,
@@ -147,7 +164,7 @@ async function refill(
   target: number,
   /** At most the deficit of new IDs from `pick`'s candidates (an oversampled draw; one part only). */
   limited = false,
-): Promise<number> {
+): Promise<{ added: number; deficit: number }> {
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext(${idType}))`;
     // The barrier: parts of an earlier refill whose coordinator is gone have finished (see the header).
@@ -157,7 +174,12 @@ async function refill(
       // Every part holds the part lock before the recount, so a later coordinator's barrier waits for it.
       await Promise.all(others.map((worker) => worker.ready));
       const deficit = target - (await countAvailable(tx, idType));
-      const [own = [], ...rest] = deficit > 0 ? splitByKey(pick(deficit), parts) : [];
+      if (deficit <= 0) {
+        for (const worker of others) worker.start([]);
+        await Promise.allSettled(others.map((worker) => worker.done));
+        return { added: 0, deficit };
+      }
+      const [own = [], ...rest] = splitByKey(pick(deficit), parts);
       others.forEach((worker, i) => worker.start(rest[i] ?? []));
       const mine = await register(tx, idType, own, chunkSize, limited ? deficit : undefined);
       const settled = await Promise.allSettled(others.map((worker) => worker.done));
@@ -166,7 +188,7 @@ async function refill(
       // transaction rolls back with the error: the refill fails, and the next one fills what is missing.
       if (failed) throw failed.reason;
       await countGenerated(tx, idType, mine);
-      return settled.reduce((sum, result) => sum + (result.status === "fulfilled" ? result.value : 0), mine);
+      return { added: settled.reduce((sum, result) => sum + (result.status === "fulfilled" ? result.value : 0), mine), deficit };
     } catch (error) {
       for (const worker of others) worker.start([]);
       await Promise.allSettled(others.map((worker) => worker.done));

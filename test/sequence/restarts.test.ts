@@ -121,6 +121,15 @@ test("pods stopped and restarted under load: no number twice, graceful stops los
     let heldAtCrash = 0;
     let recorded = 0;
     let givenBack = 0;
+    /** SIGTERM: requests in flight finish, what the pod holds goes back (to the counter or the table), none lost. */
+    const stopGracefully = async (slot: Slot) => {
+      slot.pod.signal("SIGTERM");
+      expect(await slot.pod.waitForExit(10_000)).toBe(0);
+      const line = slot.pod.logs.find((entry) => entry.msg === "counter numbers given back")!;
+      expect(Number(line.lost)).toBe(0);
+      recorded += Number(line.recorded);
+      givenBack += Number(line.returned);
+    };
     const stops = 5;
     for (let round = 0; round < stops + 1; round++) {
       await Bun.sleep(400);
@@ -142,12 +151,7 @@ test("pods stopped and restarted under load: no number twice, graceful stops los
         await slot.pod.waitForExit(10_000);
       } else {
         // A graceful stop in the middle of the load: requests in flight finish, what the pod holds goes back.
-        slot.pod.signal("SIGTERM");
-        expect(await slot.pod.waitForExit(10_000)).toBe(0);
-        const line = slot.pod.logs.find((entry) => entry.msg === "counter numbers given back")!;
-        expect(Number(line.lost)).toBe(0);
-        recorded += Number(line.recorded);
-        givenBack += Number(line.returned);
+        await stopGracefully(slot);
         slot.paused = true; // while its successor starts (it refuses connections meanwhile)
       }
       slots[index] = await startSlot(`restart-${3 + round}`);
@@ -158,14 +162,7 @@ test("pods stopped and restarted under load: no number twice, graceful stops los
     await Bun.sleep(200);
     const waiting = Number((await readCounter(db.sql, "default"))!.returned);
     for (const slot of slots) expect(await metric(slot.url, "idgen_sequence_returned_numbers")).toBe(waiting);
-    for (const slot of slots) {
-      slot.pod.signal("SIGTERM");
-      expect(await slot.pod.waitForExit(10_000)).toBe(0);
-      const line = slot.pod.logs.find((entry) => entry.msg === "counter numbers given back")!;
-      expect(Number(line.lost)).toBe(0);
-      recorded += Number(line.recorded);
-      givenBack += Number(line.returned);
-    }
+    for (const slot of slots) await stopGracefully(slot);
 
     // Every number at most once.
     expect(new Set(handed).size).toBe(handed.length);
