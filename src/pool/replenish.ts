@@ -39,7 +39,7 @@ export interface ReplenishTarget {
 }
 
 /** Slices of generation stay under this many milliseconds, so requests wait at most about that long. */
-const SLICE_MILLISECONDS = 4;
+const SLICE_MILLISECONDS = 2;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -62,7 +62,7 @@ export async function generateInSlices(rules: Rules, count: number): Promise<str
 /** Transactions a large refill is split into (PostgreSQL then inserts on that many cores). */
 export const REFILL_PARTS = 2;
 /** Refills smaller than this go in one transaction: below it, a second connection costs more than it gains. */
-export const PARALLEL_MIN_IDS = 20_000;
+export const PARALLEL_MIN_IDS = 10_000;
 
 /** How a refill inserts: for the benchmark's variants and tests; the defaults are what the service runs. */
 export interface RefillOptions {
@@ -135,7 +135,8 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
   // In steps of REFILL_STEP candidates, each its own transaction (or group of parts): the JavaScript side of
   // a refill (dedupe, sort, the probe's parameter, COPY text) runs on the event loop, about 0.5 µs per ID,
   // and a 200k-ID refill in one piece stalled every request on the pod for ~150 ms (issuance p99 59x the
-  // trivial handler's in bench/RESULTS.md of 2026-12-06 06:04). Each step recounts the deficit under the lock.
+  // trivial handler's in bench/RESULTS.md of 2026-12-06 06:04; steps of 20k: 6x). Each step recounts the
+  // deficit under the lock.
   // A small space still goes in whole, in one transaction (at most SMALL_TYPE_MAX IDs, once in its life).
   const stepSize = whole ? Math.max(1, candidates.length) : REFILL_STEP;
   let added = 0;
@@ -151,8 +152,8 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
   return added;
 }
 
-/** Candidates per refill transaction (see replenishPool): a step's work on the event loop stays ~10 ms. */
-export const REFILL_STEP = 20_000;
+/** Candidates per refill step (see replenishPool): no stretch of a step's work on the event loop passes ~2 ms. */
+export const REFILL_STEP = 10_000;
 
 async function refill(
   sql: Sql,
@@ -229,8 +230,10 @@ class PartWorker {
   }
 }
 
-/** The first `count` distinct candidates, in candidate order. */
+/** The first `count` distinct candidates, in candidate order; all of them, repeats included, when `count` is at least their number (the caller dedupes). */
 export function firstDistinct(candidates: string[], count: number): string[] {
+  // All of them wanted: no need to dedupe here (registerFresh keeps each candidate once anyway).
+  if (count >= candidates.length) return candidates;
   const out = new Set<string>();
   for (const id of candidates) {
     if (out.size >= count) break;

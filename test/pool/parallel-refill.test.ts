@@ -72,6 +72,7 @@ test("splitByKey: contiguous key ranges of about equal size, candidate order kep
   expect(splitByKey(candidates, 1)).toEqual([candidates]);
   expect(splitByKey([], 3)).toEqual([[]]);
   expect(firstDistinct(["4", "2", "4", "9", "1"], 3)).toEqual(["4", "2", "9"]);
+  expect(firstDistinct(["4", "2", "4"], 3)).toEqual(["4", "2", "4"]); // all wanted: the caller dedupes
 });
 
 test("a refill whose slices repeat an ID still fills the pool to its target", async () => {
