@@ -77,56 +77,61 @@ export interface TakenBlocks {
 const RETURNED_PER_TAKE = 16;
 
 /**
- * A prefetch counter's block take, in one statement: up to `count` numbers from the lowest returned ranges
- * (counter_returned, migration 006) lying above `floor`, else `count` numbers from the counter row as
- * takeNumbers does (clamped at the maximum).
+ * A prefetch counter's block take: up to `count` numbers from the lowest returned ranges (counter_returned,
+ * migration 006) lying above `floor`, else `count` numbers from the counter row as takeNumbers does (clamped
+ * at the maximum).
  *
  * `floor` is the highest number the taking pod has ever held (or -1 for a pod that has held none): ranges
  * above it keep the pod's numbers increasing, so a fresh pod can take any range and a long-running one only
  * those above its own blocks. Several ranges are taken at once (their first `count` numbers: fully taken
- * ranges deleted, the last one cut), so many small tails do not cost one statement each. The ranges are
- * locked FOR UPDATE SKIP LOCKED before they are deleted or cut, so two pods taking at once never get the same
- * numbers: a range another pod has locked is skipped, and the take falls through to the counter row when
- * none is free. A range is only taken up to the counter's maximum (it may have been lowered since).
- * Resolves to null when neither has numbers.
+ * ranges deleted, the last one cut), so many small tails do not cost a take each. A range is only taken up to
+ * the counter's maximum (it may have been lowered since). Resolves to null when neither has numbers.
+ *
+ * Why a transaction of separate statements, not one statement with data-modifying CTEs (which this was, and
+ * which handed out the same numbers twice under contention, test/sequence/counter.test.ts): the ranges are
+ * locked FOR UPDATE SKIP LOCKED, and under READ COMMITTED a row another pod cut and committed meanwhile is
+ * locked and returned in its new version (lo moved up), while the same statement's UPDATE/DELETE still
+ * scans the statement's older snapshot, finds no row with the new lo, changes nothing, and the numbers stay
+ * in the table for the next pod. Here the cut and the delete are statements of their own: each sees the
+ * latest versions, which this transaction holds locked, so exactly what it returns leaves the table.
  */
-export async function takeBlock(db: Db, name: string, count: number, floor: bigint): Promise<TakenBlocks | null> {
+export async function takeBlock(db: Sql, name: string, count: number, floor: bigint): Promise<TakenBlocks | null> {
+  const fromReturned = await db.begin(async (tx) => {
+    const [limit] = await tx<{ top: string }[]>`
+      select coalesce(max_value, ${BIGINT_MAX.toString()}::bigint)::text as top from counter where name = ${name}`;
+    if (!limit) return [];
+    const top = BigInt(limit.top);
+    // Text out under other names: "order by lo" must sort the bigint column, not its text.
+    const ranges = await tx<{ first: string; last: string }[]>`
+      select lo::text as first, hi::text as last from counter_returned
+      where counter = ${name} and lo > ${floor.toString()}::bigint and lo <= ${top.toString()}::bigint
+      order by lo limit ${RETURNED_PER_TAKE}
+      for update skip locked`;
+    const pieces: NumberBlock[] = [];
+    const emptied: string[] = [];
+    let need = BigInt(count);
+    for (const range of ranges) {
+      if (need <= 0n) break;
+      const lo = BigInt(range.first);
+      const hi = BigInt(range.last);
+      const end = lo + need - 1n;
+      const last = [hi, end, top].reduce((low, value) => (value < low ? value : low));
+      pieces.push({ first: lo, last });
+      need -= last - lo + 1n;
+      if (last >= hi) emptied.push(range.first);
+      else await tx`update counter_returned set lo = ${(last + 1n).toString()}::bigint where counter = ${name} and lo = ${range.first}::bigint`;
+    }
+    if (emptied.length > 0) await tx`delete from counter_returned where counter = ${name} and lo = any(${tx.array(emptied)}::bigint[])`;
+    return pieces;
+  });
+  if (fromReturned.length > 0) return { blocks: fromReturned, returned: true };
   const top = db`coalesce(max_value, ${BIGINT_MAX.toString()}::bigint)::numeric`;
-  const rows = await db<{ first: string; last: string; returned: boolean }[]>`
-    with limits as (
-      select ${top} as top from counter where name = ${name}
-    ), locked as (
-      select r.lo, r.hi, limits.top from counter_returned r, limits
-      where r.counter = ${name} and r.lo > ${floor.toString()}::bigint and r.lo <= limits.top
-      order by r.lo limit ${RETURNED_PER_TAKE}
-      for update of r skip locked
-    ), before as (
-      -- Numbers of the ranges below each one (window functions cannot share a query level with FOR UPDATE).
-      select lo, hi, top, coalesce(sum(hi::numeric - lo + 1) over (order by lo rows between unbounded preceding and 1 preceding), 0) as taken
-      from locked
-    ), piece as (
-      select lo as first, least(hi::numeric, lo::numeric + (${count}::int - taken) - 1, top)::bigint as last, hi
-      from before where taken < ${count}::int
-    ), cut as (
-      update counter_returned r set lo = piece.last + 1 from piece
-      where r.counter = ${name} and r.lo = piece.first and piece.last < piece.hi
-      returning 1
-    ), removed as (
-      delete from counter_returned r using piece
-      where r.counter = ${name} and r.lo = piece.first and piece.last >= piece.hi
-      returning 1
-    ), fresh as (
-      update counter set last_block_first = last_value + 1,
-        last_value = (last_value::numeric + least(${count}::int, ${top} - last_value))::bigint, updated_at = now()
-      where name = ${name} and last_value::numeric < ${top} and not exists (select 1 from locked)
-      returning last_block_first, last_value
-    )
-    select first::text, last::text, true as returned from piece
-    union all
-    select last_block_first::text, last_value::text, false from fresh`;
-  if (rows.length === 0) return null;
-  const blocks = rows.map((row) => ({ first: BigInt(row.first), last: BigInt(row.last) })).sort((x, y) => (x.first < y.first ? -1 : 1));
-  return { blocks, returned: rows[0]!.returned };
+  const [row] = await db<{ first: string; last: string }[]>`
+    update counter set last_block_first = last_value + 1,
+      last_value = (last_value::numeric + least(${count}::int, ${top} - last_value))::bigint, updated_at = now()
+    where name = ${name} and last_value::numeric < ${top}
+    returning last_block_first::text as first, last_value::text as last`;
+  return row ? { blocks: [{ first: BigInt(row.first), last: BigInt(row.last) }], returned: false } : null;
 }
 
 /**
