@@ -31,7 +31,6 @@ export interface RequireScopeOptions {
  */
 export function requireScope({ keys, limiter }: Access, scope: Scope | null, options: RequireScopeOptions = {}): MiddlewareHandler {
   return async (c, next) => {
-    if (keys.open) return next();
     const result = keys.authenticate(c.req.header("authorization"));
     const challenge = { "WWW-Authenticate": 'Bearer realm="idgen"' };
     if ("problem" in result) return errorResponse(c, result.problem === "missing" ? "unauthenticated" : "wrongKey", "", challenge);

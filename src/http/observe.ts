@@ -4,15 +4,15 @@
 // status. The pattern, not the raw path: every ID or type name in a path would otherwise be a new series, and
 // an unbounded label set is a memory leak in the service and in Prometheus.
 //
-// Why one middleware and this shape (measured with wrk, server CPU per request, variants in one process and
-// one run; the script is described in bench/RESULTS.md): request ids, metrics and accountability's context
-// used to be two middlewares plus a global body limit, and cost ~2.6 µs on top of the ~7.5 µs a trivial Hono
-// handler spends per request (0.74x its throughput before any route ran). What costs on Bun is touching
-// Headers objects: reading one request header makes Bun build the request's Headers (~0.5 µs), and
-// changing a Response's headers after it is made builds them again (~0.8 µs; Hono's c.header() after the
-// handler even copies the Response). A header given as a plain object when the Response is made costs
-// nothing measurable. So the hot routes put X-Request-Id into the headers they create (idHeaders() below),
-// and only responses made without it (docs, static pages) get it added afterwards.
+// Why one middleware and this shape (`npm run bench:edge`: server CPU per request under wrk, variants in one
+// process and one run; bench/results/edge-latest.md): request ids, metrics and accountability's context used
+// to be two middlewares plus a global body limit. Each middleware at all costs (+0.7 µs over a trivial
+// handler's ~8 µs in that run), and so does touching Headers objects on Bun: reading one request header makes
+// Bun build the request's Headers (+0.5 µs), changing a Response's headers after it is made builds them
+// again (+0.2 µs there, more in other runs; Hono's c.header() after the handler even copies the Response).
+// A header given as a plain object when the Response is made cost nothing measurable. So the hot routes put
+// X-Request-Id into the headers they create (idHeaders() below), and only responses made without it (docs,
+// static pages) get it added afterwards.
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { LevelledLog } from "../log";
@@ -54,9 +54,8 @@ function routeLabel(c: Context): string {
  * top of this file). Outside the middleware (no id): `headers` unchanged.
  */
 export function idHeaders(c: Context, headers?: Record<string, string>): Record<string, string> {
-  const requestId = c.get("requestId");
+  const requestId = requestIdToSend(c);
   if (requestId === undefined) return headers ?? {};
-  c.set("requestIdSent", true);
   return headers === undefined ? { [REQUEST_ID_HEADER]: requestId } : { ...headers, [REQUEST_ID_HEADER]: requestId };
 }
 
@@ -78,24 +77,28 @@ function echo(c: Context, requestId: string): void {
   }
 }
 
+/** Gives the request its id: the caller's X-Request-Id when sane, else a new UUID. */
+function assignRequestId(c: Context): string {
+  const incoming = c.req.raw.headers.get(REQUEST_ID_HEADER);
+  const requestId = incoming !== null && SANE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  c.set("requestId", requestId);
+  return requestId;
+}
+
 /** The request id on every request; with `options`, metrics and the access log too. */
 export function requestContext(options: ObserveOptions = {}): MiddlewareHandler {
   const { record } = options;
   const accessLog = options.log?.enabled("debug") ? options.log : undefined;
   if (!record && !accessLog) {
     return async (c, next) => {
-      const incoming = c.req.raw.headers.get(REQUEST_ID_HEADER);
-      const requestId = incoming !== null && SANE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-      c.set("requestId", requestId);
+      const requestId = assignRequestId(c);
       await next();
       echo(c, requestId);
     };
   }
   return async (c, next) => {
     const started = performance.now();
-    const incoming = c.req.raw.headers.get(REQUEST_ID_HEADER);
-    const requestId = incoming !== null && SANE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    c.set("requestId", requestId);
+    const requestId = assignRequestId(c);
     await next();
     echo(c, requestId);
     const seconds = (performance.now() - started) / 1000;

@@ -129,14 +129,16 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
       candidates = await generateInSlices(rules, draws + Math.ceil(draws / 1000) + 16);
     }
   }
-  const parts = Math.max(1, Math.min(options.parts ?? REFILL_PARTS, (sql.options.max ?? 1) - 1));
-  const parallel = !oversampled && parts > 1 && candidates.length >= (options.parallelMinIds ?? PARALLEL_MIN_IDS) ? parts : 1;
+  // Parts need spare connections; an oversampled draw keeps the first `deficit` new IDs, which one part decides.
+  const parts = oversampled ? 1 : Math.max(1, Math.min(options.parts ?? REFILL_PARTS, (sql.options.max ?? 1) - 1));
+  const parallelMinIds = options.parallelMinIds ?? PARALLEL_MIN_IDS;
   const register = options.register ?? registerFresh;
   // In steps of REFILL_STEP candidates, each its own transaction (or group of parts): the JavaScript side of
   // a refill (dedupe, sort, the probe's parameter, COPY text) runs on the event loop, about 0.5 µs per ID,
-  // and a 200k-ID refill in one piece stalled every request on the pod for ~150 ms (issuance p99 59x the
-  // trivial handler's in bench/RESULTS.md of 2026-12-06 06:04; steps of 20k: 6x). Each step recounts the
-  // deficit under the lock.
+  // and a 200k-ID refill in one piece stalled every request on the pod for ~150 ms (`npm run bench` at
+  // 3a79254, 2026-12-06 06:04, not committed: issuance p99 170 ms, 59x the trivial handler's; steps of 20k,
+  // f44f718's bench/RESULTS.md: 6.08x; steps of 10k, 666fef1's: 5.36x). Each step recounts the deficit under
+  // the lock.
   // A small space still goes in whole, in one transaction (at most SMALL_TYPE_MAX IDs, once in its life).
   const stepSize = whole ? Math.max(1, candidates.length) : REFILL_STEP;
   let added = 0;
@@ -145,14 +147,14 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
     // Oversampled or whole: every candidate goes to the probe (registerFresh keeps at most the deficit when
     // oversampled); otherwise the first `needed` distinct ones.
     const pick = (needed: number) => (whole || oversampled ? piece : firstDistinct(piece, needed));
-    const step = await oneAtATime(sql, () => refill(sql, idType, piece.length >= (options.parallelMinIds ?? PARALLEL_MIN_IDS) ? parallel : 1, register, pick, chunkSize, target, oversampled));
+    const step = await oneAtATime(sql, () => refill(sql, idType, piece.length >= parallelMinIds ? parts : 1, register, pick, chunkSize, target, oversampled));
     added += step.added;
     if (step.added >= step.deficit) break; // at target (or another pod got there first: deficit <= 0)
   }
   return added;
 }
 
-/** Candidates per refill step (see replenishPool): no stretch of a step's work on the event loop passes ~2 ms. */
+/** Candidates per refill step (see replenishPool): at ~0.5 µs of JavaScript per ID, a few ms of event-loop work per step. */
 export const REFILL_STEP = 10_000;
 
 async function refill(
