@@ -9,7 +9,7 @@ import type { Log } from "../db/log";
 import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry";
 import { requireScope } from "./auth";
 import { mountDocs } from "./docs";
-import { idHeaders, requestContext, requestIdOf, type ObserveOptions } from "./observe";
+import { idHeaders, markRoute, observeRequests, requestIdOf, type ObserveOptions } from "./observe";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
 import { sequenceHandlers, type SequenceDeps } from "./sequence/handlers";
@@ -44,19 +44,20 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
       return errorResponse(c, "invalidParameter", detail);
     },
   });
-  // The one middleware every request passes through: the request id, and metrics and the access log when
-  // observed (src/http/observe.ts says why it is one).
-  app.use("*", requestContext(opts.observe));
-  // The body limit, only where a body can come: a GET pays nothing for it.
+  // No middleware on every route: the request id, metrics and the access log wrap the app's fetch
+  // (observeRequests, at the end), so a route with one synchronous handler answers without a Promise.
+  // The body limit: a middleware only on the route that reads a body (the batch); the issue route, which
+  // ignores its body, checks Content-Length itself (src/http/openg2p/routes.ts). No other route reads a body;
+  // one that nobody reads is discarded by Bun, within its own maxRequestBodySize.
   const maxBodyBytes = opts.access?.maxBodyBytes ?? 65_536;
-  app.on(["POST", "PUT", "PATCH", "DELETE"], "*", bodyLimit({ maxSize: maxBodyBytes, onError: (c) => errorResponse(c, "bodyTooLarge", String(maxBodyBytes)) }));
+  const limitBody = bodyLimit({ maxSize: maxBodyBytes, onError: (c) => errorResponse(c, "bodyTooLarge", String(maxBodyBytes)) });
   // API keys (issue 5): key checks are registered only when keys are configured. In open mode no route pays
   // for them (every caller is anonymous: c.get("caller") is unset and readers take ANONYMOUS).
   const keys = opts.access?.keys;
   const access = keys && !keys.open ? { keys, limiter: opts.access?.limiter } : undefined;
   mountValidator(app, opts.validator);
   mountDocs(app, opts.version ?? "0.0.0");
-  if (opts.openg2p) mountOpenG2p(app, opts.openg2p, access);
+  if (opts.openg2p) mountOpenG2p(app, opts.openg2p, access, { limit: limitBody, maxBytes: maxBodyBytes });
   if (opts.sequences) {
     // API keys: counters hand out numbers like issuing hands out IDs, so they need scope `issue`. A key's
     // id_types list is about ID types, not counters, so it does not restrict them. Registered only when keys
@@ -65,7 +66,10 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     if (access) for (const path of ["/next", "/range", "/counters/*"]) app.use(path, requireScope(access, "issue", { idType: () => undefined }));
     mountSequences(app, sequenceHandlers(opts.sequences), opts.sequences.sequences);
   }
-  app.get("/livez", (c) => c.json({ status: "alive" }, 200, idHeaders(c)));
+  app.get("/livez", (c) => {
+    markRoute(c, "/livez");
+    return c.json({ status: "alive" }, 200, idHeaders(c));
+  });
   app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   const metrics = opts.metrics;
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.expose(), 200, { "Content-Type": EXPOSITION_CONTENT_TYPE }));
@@ -84,5 +88,6 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     log({ level: "error", msg: "request failed", requestId: requestIdOf(c), method: c.req.method, path: new URL(c.req.url).pathname, error: String(error), stack: error.stack });
     return errorResponse(c, "internal");
   });
+  observeRequests(app, opts.observe);
   return app;
 }

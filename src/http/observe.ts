@@ -1,20 +1,22 @@
-// Per-request context at the HTTP edge, in one middleware (the only one every request passes through): a
-// request id (a sane incoming X-Request-Id, else a new one) echoed in the response, recorded with audited IDs
-// and put in every log line about the request; and the request's duration recorded by route pattern and
-// status. The pattern, not the raw path: every ID or type name in a path would otherwise be a new series, and
-// an unbounded label set is a memory leak in the service and in Prometheus.
+// Per-request context at the HTTP edge: a request id (a sane incoming X-Request-Id, else a new one) echoed in
+// the response, recorded with audited IDs and put in every log line about the request; and the request's
+// duration recorded by route pattern and status. The pattern, not the raw path: every ID or type name in a
+// path would otherwise be a new series, and an unbounded label set is a memory leak in the service and in
+// Prometheus.
 //
-// Why one middleware and this shape (`npm run bench:edge`: server CPU per request under wrk, variants in one
-// process and one run; bench/results/edge-latest.md): request ids, metrics and accountability's context used
-// to be two middlewares plus a global body limit. Each middleware at all costs (+0.7 µs over a trivial
-// handler's ~8 µs in that run), and so does touching Headers objects on Bun: reading one request header makes
-// Bun build the request's Headers (+0.5 µs), changing a Response's headers after it is made builds them
-// again (+0.2 µs there, more in other runs; Hono's c.header() after the handler even copies the Response).
-// A header given as a plain object when the Response is made cost nothing measurable. So the hot routes put
+// Why it wraps the app's fetch instead of being a Hono middleware: Hono answers a route that has exactly one
+// handler by calling it directly, and a synchronous handler's Response goes back to Bun without a Promise in
+// between. Any middleware on the route (this one was on every route) puts the request through Hono's async
+// composition instead. `npm run bench:edge` (bench/results/edge-latest.md) measures each piece as server CPU
+// per request. Also from there: on Bun, touching a Headers object costs (reading one request header makes Bun
+// build the request's Headers; changing a Response's headers after it is made builds them again), while
+// headers given as a plain object when the Response is made cost nothing measurable. So the hot routes put
 // X-Request-Id into the headers they create (idHeaders() below), and only responses made without it (docs,
 // static pages) get it added afterwards.
-import type { Context, MiddlewareHandler } from "hono";
-import { routePath } from "hono/route";
+//
+// The request id reaches handlers as Hono's env (c.env, a RequestEdge): requestIdOf(c). Hot routes name their
+// own pattern for the metrics (markRoute); for the others the edge asks the app's router once more.
+import type { Context } from "hono";
 import type { LevelledLog } from "../log";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -22,18 +24,30 @@ export const REQUEST_ID_HEADER = "X-Request-Id";
  * could break a log line or a header. Anything else is replaced, not rejected. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
-declare module "hono" {
-  interface ContextVariableMap {
-    /** X-Request-Id as given (if sane) or made up; recorded with audited IDs and echoed in the response. */
-    requestId: string;
-    /** Set by idHeaders(): the response carries X-Request-Id already. */
-    requestIdSent: boolean;
-  }
+/** What the edge gives every request, as Hono's env (`c.env`). */
+export interface RequestEdge {
+  /** X-Request-Id as given (if sane) or made up; recorded with audited IDs and echoed in the response. */
+  readonly requestId: string;
+  /** Set by idHeaders() and requestIdToSend(): the response carries X-Request-Id already. */
+  sent: boolean;
+  /** The answering route's pattern, set by hot handlers (markRoute) so the metrics need not route again. */
+  route: string | undefined;
 }
 
-/** The id of the request `c` is serving ("" outside the middleware, e.g. in tests calling handlers directly). */
+function edgeOf(c: Context): RequestEdge | undefined {
+  const env = c.env as RequestEdge | undefined;
+  return env !== undefined && typeof env.requestId === "string" ? env : undefined;
+}
+
+/** The id of the request `c` is serving ("" outside the edge, e.g. a handler called by a test directly). */
 export function requestIdOf(c: Context): string {
-  return c.get("requestId") ?? "";
+  return edgeOf(c)?.requestId ?? "";
+}
+
+/** Names the pattern of the route answering (a constant of the handler), for the request metrics. */
+export function markRoute(c: Context, route: string): void {
+  const edge = edgeOf(c);
+  if (edge) edge.route = route;
 }
 
 export interface ObserveOptions {
@@ -43,15 +57,9 @@ export interface ObserveOptions {
   log?: LevelledLog;
 }
 
-/** The route label of a finished request: the pattern that answered, or "unmatched" (404s, wrong methods). */
-function routeLabel(c: Context): string {
-  const pattern = routePath(c);
-  return pattern === "" || pattern === "*" || pattern === "/*" ? "unmatched" : pattern;
-}
-
 /**
  * The headers a handler gives its Response, with X-Request-Id added: the cheap way to echo the id (see the
- * top of this file). Outside the middleware (no id): `headers` unchanged.
+ * top of this file). Outside the edge (no id): `headers` unchanged.
  */
 export function idHeaders(c: Context, headers?: Record<string, string>): Record<string, string> {
   const requestId = requestIdToSend(c);
@@ -61,49 +69,75 @@ export function idHeaders(c: Context, headers?: Record<string, string>): Record<
 
 /** The request id, for a handler that puts it into every response it makes itself (marks it sent). */
 export function requestIdToSend(c: Context): string | undefined {
-  const requestId = c.get("requestId");
-  if (requestId !== undefined) c.set("requestIdSent", true);
-  return requestId;
+  const edge = edgeOf(c);
+  if (edge === undefined) return undefined;
+  edge.sent = true;
+  return edge.requestId;
 }
 
-/** Sets the request id on a response made without idHeaders(): in place (c.json's headers are mutable), else on a copy. */
-function echo(c: Context, requestId: string): void {
-  if (c.get("requestIdSent")) return;
+/** Sets the request id on a response made without idHeaders(): in place when its headers are mutable, else on a copy. */
+function echo(response: Response, requestId: string): Response {
   try {
-    c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    response.headers.set(REQUEST_ID_HEADER, requestId);
+    return response;
   } catch {
-    // Immutable headers (a Response made elsewhere, e.g. by fetch()): c.header() copies it.
-    c.header(REQUEST_ID_HEADER, requestId);
+    // Immutable headers (a Response made elsewhere, e.g. by fetch()).
+    const copy = new Response(response.body, response);
+    copy.headers.set(REQUEST_ID_HEADER, requestId);
+    return copy;
   }
 }
 
-/** Gives the request its id: the caller's X-Request-Id when sane, else a new UUID. */
-function assignRequestId(c: Context): string {
-  const incoming = c.req.raw.headers.get(REQUEST_ID_HEADER);
-  const requestId = incoming !== null && SANE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-  c.set("requestId", requestId);
-  return requestId;
+/** The caller's X-Request-Id when sane, else a new UUID. */
+function requestIdFor(request: Request): string {
+  const incoming = request.headers.get(REQUEST_ID_HEADER);
+  return incoming !== null && SANE_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
 }
 
-/** The request id on every request; with `options`, metrics and the access log too. */
-export function requestContext(options: ObserveOptions = {}): MiddlewareHandler {
+type Fetch = (request: Request, env?: object) => Response | Promise<Response>;
+type Matched = [[unknown, { path: string }], unknown][];
+interface ObservableApp {
+  fetch: Fetch;
+  router: { match(method: string, path: string): [Matched, ...unknown[]] };
+}
+
+/** The pattern of the route that answers `method path`, or "unmatched" (404s, wrong methods), from the router. */
+function routeOf(app: ObservableApp, request: Request): string {
+  const url = request.url;
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const end = url.indexOf("?", start);
+  const path = start < 0 ? "/" : end < 0 ? url.slice(start) : url.slice(start, end);
+  const method = request.method === "HEAD" ? "GET" : request.method;
+  const [matched] = app.router.match(method, path);
+  for (let i = matched.length - 1; i >= 0; i--) {
+    const pattern = matched[i]![0][1].path;
+    if (pattern !== "*" && pattern !== "/*") return pattern;
+  }
+  return "unmatched";
+}
+
+/**
+ * Puts the edge in front of `app` (its fetch, which app.request() also uses): every request gets its id, every
+ * response X-Request-Id, and with `options`, metrics and the access log.
+ */
+export function observeRequests(app: ObservableApp, options: ObserveOptions = {}): void {
+  const dispatch = app.fetch;
   const { record } = options;
   const accessLog = options.log?.enabled("debug") ? options.log : undefined;
-  if (!record && !accessLog) {
-    return async (c, next) => {
-      const requestId = assignRequestId(c);
-      await next();
-      echo(c, requestId);
-    };
-  }
-  return async (c, next) => {
-    const started = performance.now();
-    const requestId = assignRequestId(c);
-    await next();
-    echo(c, requestId);
+  const timed = record !== undefined || accessLog !== undefined;
+  const finish = (request: Request, response: Response, edge: RequestEdge, started: number): Response => {
+    const answer = edge.sent ? response : echo(response, edge.requestId);
+    if (!timed) return answer;
     const seconds = (performance.now() - started) / 1000;
-    const route = routeLabel(c);
-    record?.(route, c.req.method, c.res.status, seconds);
-    accessLog?.({ level: "debug", msg: "request", requestId, method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 });
+    const route = edge.route ?? routeOf(app, request);
+    record?.(route, request.method, answer.status, seconds);
+    accessLog?.({ level: "debug", msg: "request", requestId: edge.requestId, method: request.method, route, status: answer.status, ms: Math.round(seconds * 1e4) / 10 });
+    return answer;
+  };
+  app.fetch = (request) => {
+    const started = timed ? performance.now() : 0;
+    const edge: RequestEdge = { requestId: requestIdFor(request), sent: false, route: undefined };
+    const answer = dispatch(request, edge);
+    return answer instanceof Promise ? answer.then((response) => finish(request, response, edge, started)) : finish(request, answer, edge, started);
   };
 }

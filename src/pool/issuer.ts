@@ -30,6 +30,11 @@ export class IdIssuer {
     return this.#get(name).pool.issue();
   }
 
+  /** The next ID of a configured type if this pod's buffer holds one now, else undefined (then use issue()). */
+  issueNow(name: string): string | undefined {
+    return this.#get(name).pool.issueNow();
+  }
+
   /** `count` IDs of a configured type at once, or none (see TypePool.issueMany). */
   issueMany(name: string, count: number): Promise<BatchResult> {
     return this.#get(name).pool.issueMany(count);

@@ -5,7 +5,7 @@ import type { Rules } from "../../wasm/index.js";
 import { PrefetchBuffer } from "./buffer";
 import { LEASE_SECONDS } from "./lease";
 import { claimChunks, countAvailable, forgetClaimedChunks, heldByLivePods, readGenerated, returnToPool } from "./queries";
-import { replenishPool } from "./replenish";
+import { replenishPool, type ReplenishTarget } from "./replenish";
 import { poolSizes, type PoolSizes } from "./sizing";
 
 export type Log = (entry: { level: "debug" | "info" | "warn" | "error"; msg: string; [field: string]: unknown }) => void;
@@ -27,6 +27,11 @@ export interface TypePoolOptions {
   refillWaitMs?: number;
   /** Pods not seen for this long are gone (see lease.ts); defaults to LEASE_SECONDS. */
   leaseSeconds?: number;
+  /**
+   * Runs one refill of the database pool (resolves to IDs added). Default: replenishPool() on this event loop
+   * with `sql`; the service passes its refill thread's (src/pool/refill-thread.ts).
+   */
+  refill?: (target: ReplenishTarget) => Promise<number>;
   /** Told of issues, claims and refills (the service's metrics); optional, and never throws into the pool. */
   observer?: PoolObserver;
 }
@@ -108,6 +113,13 @@ export class TypePool {
       this.#databaseTrouble(error);
       return { behind: true };
     }
+  }
+
+  /** The next ID if the buffer holds one now (synchronous: the request path's fast lane), else undefined. */
+  issueNow(): string | undefined {
+    const id = this.#buffer.take();
+    if (id !== undefined) this.#issued(id);
+    return id;
   }
 
   // Only this loop takes an ID after waiting, and it takes one only while its request is still waiting: an
@@ -201,9 +213,9 @@ export class TypePool {
 
   /** Starts a refill of the database pool unless one is running on this pod; resolves to IDs added. */
   replenish(): Promise<number> {
-    const { sql, idType, rules, target, capacity, log, observer } = this.#options;
+    const { sql, idType, rules, target, capacity, log, observer, refill = (wanted) => replenishPool(sql, wanted) } = this.#options;
     const started = performance.now();
-    this.#replenishing ??= replenishPool(sql, { idType, rules, target, chunkSize: this.sizes.chunkSize, capacity })
+    this.#replenishing ??= refill({ idType, rules, target, chunkSize: this.sizes.chunkSize, capacity })
       .then((added) => {
         if (added > 0) log({ level: "info", msg: "pool replenished", idType, added });
         observer?.refilled(added, (performance.now() - started) / 1000, false);

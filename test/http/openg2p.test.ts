@@ -241,7 +241,7 @@ describe("unknown routes", () => {
 
 describe("errors a live service gives only under trouble (an app on stubs)", () => {
   function stubApp(options: { issue?: () => Promise<unknown>; health?: "ready" | "starting" | "database" }, log: Log = quiet) {
-    const pool = { issue: options.issue ?? (async () => ({ behind: true })), buffered: 0, close: async () => 0 } as unknown as TypePool;
+    const pool = { issueNow: () => undefined, issue: options.issue ?? (async () => ({ behind: true })), buffered: 0, close: async () => 0 } as unknown as TypePool;
     const runtime: IdTypeRuntime = { name: "farmer", idLength: 12, rules: rules.farmer!, pool };
     return createApp({
       log,

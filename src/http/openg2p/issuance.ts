@@ -9,7 +9,7 @@ import type { GroupCommit } from "../../db/group-commit";
 import type { IssuedRecord } from "../../issuance/audit";
 import { bounded, fingerprintOf, IDEMPOTENCY_KEY, runIdempotent } from "../../issuance/idempotency";
 import type { BatchResult, IssueResult } from "../../pool/pool";
-import { idHeaders } from "../observe";
+import { idHeaders, requestIdOf } from "../observe";
 import { envelope, errorBody, errorResponse } from "./envelope";
 
 export interface IssuanceDeps {
@@ -87,7 +87,7 @@ async function issueAndAudit(c: Context, deps: IssuanceDeps | undefined, idType:
   const ids = "id" in result ? [result.id] : result.ids;
   if (deps?.audit) {
     const issuedTo = (c.get("caller") ?? ANONYMOUS).name;
-    const requestId = c.get("requestId") ?? "none";
+    const requestId = requestIdOf(c) || "none";
     try {
       // Bounded: a database that does not answer makes this a 503, not a hang (the IDs are withheld as below).
       await bounded(deps.audit.add(ids.map((id) => ({ idType, id, issuedTo, requestId }))), 5000);
