@@ -29,7 +29,7 @@ export async function registerIdType(db: Db, type: { name: string; idLength: num
  * pick to a short index scan however large the pool is.
  */
 export async function claimChunks(db: Db, idType: string, chunks: number, pod: string): Promise<{ chunkId: string; ids: string[] }[]> {
-  const rows = await db<{ chunk_id: string; ids: string[] }[]>`
+  const rows = await db<{ chunk_id: string; ids: string }[]>`
     with picked as (
       select chunk_id from pool_chunk where id_type = ${idType}
       order by chunk_id limit ${chunks} for update skip locked
@@ -39,8 +39,11 @@ export async function claimChunks(db: Db, idType: string, chunks: number, pod: s
     )
     insert into claimed_chunk (chunk_id, id_type, ids, claimed_by)
     select chunk_id, id_type, ids, ${pod} from taken
-    returning chunk_id, ids`;
-  return rows.map((row) => ({ chunkId: row.chunk_id, ids: row.ids }));
+    returning chunk_id, array_to_string(ids, ' ') as ids`;
+  // The IDs come as one space-separated string (IDs are digits): splitting it is a native call, where
+  // postgres.js parses a text[] character by character in JavaScript (5.6 % of the service's CPU under load in
+  // a profile of issuance, `bun --cpu-prof-md src/main.ts` under wrk).
+  return rows.map((row) => ({ chunkId: row.chunk_id, ids: row.ids === "" ? [] : row.ids.split(" ") }));
 }
 
 /** Forgets chunks whose every ID has been issued. */
