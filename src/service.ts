@@ -12,6 +12,7 @@ import { migrate } from "./db/migrate";
 import { KeyRing } from "./auth/keys";
 import { RateLimiter } from "./auth/rate-limit";
 import { createApp } from "./http/app";
+import { RefillThread } from "./pool/refill-thread";
 import { isLevelled } from "./log";
 import { readDatabaseGauges, ServiceMetrics } from "./metrics/service-metrics";
 import { createAuditLog } from "./issuance/audit";
@@ -65,6 +66,8 @@ export async function startService({ config, log, pod = defaultPodName(), observ
   }
   const applicationName = `idgen/${pod}`;
   const sql = connectDatabase({ url, log, max: DB_POOL_MAX, applicationName });
+  // Refills off the event loop (src/pool/refill-thread.ts), on connections named like the pod's.
+  const refills = config.idGenerator.refillInWorker ? new RefillThread({ url, applicationName }) : undefined;
   let running: IdIssuer | undefined; // for the metrics' buffer gauges, once the types are up
   let counters: Sequences | undefined; // likewise, once the counters are
   const metrics = observe ? newMetrics() : undefined;
@@ -138,6 +141,7 @@ export async function startService({ config, log, pod = defaultPodName(), observ
         stopping.abort();
         for (const timer of timers) clearInterval(timer);
         const returned = await issuer.close();
+        await refills?.close();
         await audit?.flushed();
         if (audit) log({ level: "info", msg: "audit records written", ...audit.stats });
         log({ level: "info", msg: "buffered IDs returned to their pools", returned });
@@ -154,6 +158,7 @@ export async function startService({ config, log, pod = defaultPodName(), observ
     stopping.abort();
     for (const timer of timers) clearInterval(timer);
     await heartbeat?.stop().catch(() => undefined);
+    await refills?.close().catch(() => undefined);
     await closeDatabase(sql).catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
@@ -183,6 +188,7 @@ export async function startService({ config, log, pod = defaultPodName(), observ
       sql, log, pod, idType: type.name, rules, capacity,
       target: type.pool.target, threshold: type.pool.minThreshold, bufferSize: type.buffer.size, lowWater: type.buffer.lowWater,
       leaseSeconds: config.idGenerator.podLeaseSeconds, observer: metrics?.poolObserver(type.name),
+      refill: refills && ((wanted) => refills.refill({ idType: wanted.idType, rules: type.rules, target: wanted.target, chunkSize: wanted.chunkSize, capacity: wanted.capacity })),
     });
     if (!known) {
       void countCapacity(type.rules, stopping.signal).then(async (counted) => {

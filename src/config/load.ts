@@ -35,6 +35,8 @@ export interface Config {
     readonly poolGenerationBatchSize: number;
     readonly poolCheckIntervalSeconds: number;
     readonly podLeaseSeconds: number;
+    /** Refills run in a worker thread with its own connections (default), not on the event loop. */
+    readonly refillInWorker: boolean;
     readonly exhaustionMaxAttempts: number;
     readonly subBatchSize: number;
     /** By type name; a null-prototype object, so a request for type "constructor" finds nothing. */

@@ -44,6 +44,8 @@ const idGeneratorSchema = z
     pool_check_interval_seconds: z.number().positive().max(86_400).default(30),
     /** This service's extension: a pod not seen for this long is gone, and what it held is waste (src/pool/lease.ts). */
     pod_lease_seconds: z.number().min(3).max(3600).default(30),
+    /** This service's extension: refills run in a worker thread (src/pool/refill-thread.ts); false: on the event loop. */
+    refill_in_worker: z.boolean().default(true),
     /** Accepted for compatibility: exhaustion is exact here (the engine counts the space), not a heuristic. */
     exhaustion_max_attempts: count(1, Number.MAX_SAFE_INTEGER).default(1000),
     /** Accepted for compatibility: unused. */
@@ -66,6 +68,7 @@ const idGeneratorSchema = z
       poolGenerationBatchSize: section.pool_generation_batch_size,
       poolCheckIntervalSeconds: section.pool_check_interval_seconds,
       podLeaseSeconds: section.pod_lease_seconds,
+      refillInWorker: section.refill_in_worker,
       exhaustionMaxAttempts: section.exhaustion_max_attempts,
       subBatchSize: section.sub_batch_size,
       idTypes,

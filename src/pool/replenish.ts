@@ -66,8 +66,13 @@ export const PARALLEL_MIN_IDS = 10_000;
 
 /** How a refill inserts: for the benchmark's variants and tests; the defaults are what the service runs. */
 export interface RefillOptions {
-  parts?: number;
+  /** Transactions of a large refill (default REFILL_PARTS), or a choice from the pool's level when the refill starts. */
+  parts?: number | ((available: number, target: number) => number);
   parallelMinIds?: number;
+  /** Further draws when known candidates left the refill short of its target (default 2). */
+  topUps?: number;
+  /** Candidates per step (default REFILL_STEP); the refill thread, which stalls no request, takes larger ones. */
+  step?: number;
   /** Registers candidates in pool_id and packs the fresh ones (at most `limit`) into chunks, without counting them. */
   register?: (tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number) => Promise<number>;
 }
@@ -130,7 +135,8 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
     }
   }
   // Parts need spare connections; an oversampled draw keeps the first `deficit` new IDs, which one part decides.
-  const parts = oversampled ? 1 : Math.max(1, Math.min(options.parts ?? REFILL_PARTS, (sql.options.max ?? 1) - 1));
+  const wantedParts = typeof options.parts === "function" ? options.parts(available, target) : (options.parts ?? REFILL_PARTS);
+  const parts = oversampled ? 1 : Math.max(1, Math.min(wantedParts, (sql.options.max ?? 1) - 1));
   const parallelMinIds = options.parallelMinIds ?? PARALLEL_MIN_IDS;
   const register = options.register ?? registerFresh;
   // In steps of REFILL_STEP candidates, each its own transaction (or group of parts): the JavaScript side of
@@ -140,38 +146,51 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
   // f44f718's bench/RESULTS.md: 6.08x; steps of 10k, 666fef1's: 5.36x). Each step recounts the deficit under
   // the lock.
   // A small space still goes in whole, in one transaction (at most SMALL_TYPE_MAX IDs, once in its life).
-  const stepSize = whole ? Math.max(1, candidates.length) : REFILL_STEP;
+  const stepSize = whole ? Math.max(1, candidates.length) : (options.step ?? REFILL_STEP);
   let added = 0;
+  let short = false;
   for (let from = 0; from < candidates.length; from += stepSize) {
     const piece = candidates.slice(from, from + stepSize);
-    // Oversampled or whole: every candidate goes to the probe (registerFresh keeps at most the deficit when
-    // oversampled); otherwise the first `needed` distinct ones.
-    const pick = (needed: number) => (whole || oversampled ? piece : firstDistinct(piece, needed));
-    const step = await oneAtATime(sql, () => refill(sql, idType, piece.length >= parallelMinIds ? parts : 1, register, pick, chunkSize, target, oversampled));
+    const step = await oneAtATime(sql, () => refill(sql, idType, piece.length >= parallelMinIds ? parts : 1, register, piece, chunkSize, target, whole ? "all" : oversampled ? "limited" : "reach"));
     added += step.added;
-    if (step.added >= step.deficit) break; // at target (or another pod got there first: deficit <= 0)
+    short = step.added < step.deficit;
+    if (!short) break; // at target (or another pod got there first: deficit <= 0)
   }
+  // Candidates registered already (by an earlier step, an earlier refill or another pod) leave the draw short
+  // of the target by about the share of the space generated so far: draw again for what is missing, twice at
+  // most (a spent space returns 0 above).
+  const topUps = options.topUps ?? 2;
+  if (short && !whole && topUps > 0) added += await replenishPool(sql, type, { ...options, topUps: topUps - 1 });
   return added;
 }
 
 /** Candidates per refill step (see replenishPool): at ~0.5 µs of JavaScript per ID, a few ms of event-loop work per step. */
 export const REFILL_STEP = 10_000;
 
+/**
+ * How a step keeps its candidates: "all" (a small space, whole); "limited" (an oversampled draw: at most the
+ * deficit of new IDs, the first ones in candidate order, in one part); "reach": all of them while the step
+ * holds no more candidates than the deficit (several parts allowed, it cannot overfill), else, as the step
+ * that reaches the target, "limited". The limit is applied after the probe for known IDs, so a candidate
+ * that an earlier step (or another pod) registered does not leave the pool short.
+ */
+type StepKeep = "all" | "limited" | "reach";
+
 async function refill(
   sql: Sql,
   idType: string,
   parts: number,
   register: NonNullable<RefillOptions["register"]>,
-  pick: (deficit: number) => string[],
+  piece: string[],
   chunkSize: number,
   target: number,
-  /** At most the deficit of new IDs from `pick`'s candidates (an oversampled draw; one part only). */
-  limited = false,
+  keep: StepKeep,
 ): Promise<{ added: number; deficit: number }> {
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext(${idType}))`;
     // The barrier: parts of an earlier refill whose coordinator is gone have finished (see the header).
     await tx`select pg_advisory_lock(${REFILL_PART_LOCK_NAMESPACE}, hashtext(${idType})), pg_advisory_unlock(${REFILL_PART_LOCK_NAMESPACE}, hashtext(${idType}))`;
+    // Parts are started before the recount (see the header); a step that turns out to be limited gives them nothing.
     const others = Array.from({ length: parts - 1 }, () => new PartWorker(sql, idType, register, chunkSize));
     try {
       // Every part holds the part lock before the recount, so a later coordinator's barrier waits for it.
@@ -182,7 +201,8 @@ async function refill(
         await Promise.allSettled(others.map((worker) => worker.done));
         return { added: 0, deficit };
       }
-      const [own = [], ...rest] = splitByKey(pick(deficit), parts);
+      const limited = keep === "limited" || (keep === "reach" && piece.length > deficit);
+      const [own = [], ...rest] = limited ? [piece] : splitByKey(piece, parts);
       others.forEach((worker, i) => worker.start(rest[i] ?? []));
       const mine = await register(tx, idType, own, chunkSize, limited ? deficit : undefined);
       const settled = await Promise.allSettled(others.map((worker) => worker.done));
@@ -230,18 +250,6 @@ class PartWorker {
   start(ids: string[]): void {
     this.#give(ids);
   }
-}
-
-/** The first `count` distinct candidates, in candidate order; all of them, repeats included, when `count` is at least their number (the caller dedupes). */
-export function firstDistinct(candidates: string[], count: number): string[] {
-  // All of them wanted: no need to dedupe here (registerFresh keeps each candidate once anyway).
-  if (count >= candidates.length) return candidates;
-  const out = new Set<string>();
-  for (const id of candidates) {
-    if (out.size >= count) break;
-    out.add(id);
-  }
-  return [...out];
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Sql } from "postgres";
 import { createRules, type Rules } from "../../wasm/index.js";
 import { connectDatabase } from "../../src/db/connect";
 import { claimChunks, countAvailable, REFILL_PART_LOCK_NAMESPACE, registerIdType } from "../../src/pool/queries";
-import { firstDistinct, replenishPool, splitByKey } from "../../src/pool/replenish";
+import { replenishPool, splitByKey } from "../../src/pool/replenish";
 import { testDatabase, testLog, type TestDatabase } from "../support/database";
 
 let db: TestDatabase;
@@ -71,8 +71,6 @@ test("splitByKey: contiguous key ranges of about equal size, candidate order kep
   expect(high).toEqual(["5", "9", "7", "8"]);
   expect(splitByKey(candidates, 1)).toEqual([candidates]);
   expect(splitByKey([], 3)).toEqual([[]]);
-  expect(firstDistinct(["4", "2", "4", "9", "1"], 3)).toEqual(["4", "2", "9"]);
-  expect(firstDistinct(["4", "2", "4"], 3)).toEqual(["4", "2", "4"]); // all wanted: the caller dedupes
 });
 
 test("a refill whose slices repeat an ID still fills the pool to its target", async () => {

@@ -1,0 +1,119 @@
+// Refills in a worker thread. A refill is JavaScript work on the pod beside the database's: generating
+// candidates in the engine, deduping and sorting them, building the probe's parameter and the COPY text,
+// about 0.5 µs per ID. On the event loop, in slices and steps, that still held requests up for 5-30 ms at a
+// time while a pool refilled under load, and took a sixth of the event loop's time (a CPU profile of
+// issuance, `bun --cpu-prof-md src/main.ts` under wrk). Here it runs on another thread with its own
+// connections; the pod's event loop only posts a message and reads the count back. Which refill runs where
+// changes nothing of how refills coordinate: that is in the database (src/pool/replenish.ts).
+//
+// RefillThread is the pod's side; refill-worker.ts is the thread's body. One thread per pod, started on the
+// first refill, serves every type in turn (refills of one pod run one at a time anyway: replenish.ts
+// oneAtATime). A thread that dies fails the refills it had and is replaced at the next one.
+import type { RuleOptions } from "../../wasm/index.js";
+
+/** What a refill needs, in a form that crosses to the thread (no engine instance: the thread builds its own). */
+export interface RefillRequest {
+  idType: string;
+  rules: RuleOptions;
+  target: number;
+  chunkSize: number;
+  capacity: { count: bigint; exact: boolean };
+}
+
+/** Messages to the thread. */
+export type ToThread =
+  | { kind: "open"; url: string; applicationName: string; max: number }
+  | { kind: "refill"; seq: number; idType: string; rules: RuleOptions; target: number; chunkSize: number; capacity: { count: string; exact: boolean } }
+  | { kind: "close" };
+
+/** Messages from the thread. */
+export type FromThread = { kind: "refilled"; seq: number; added: number } | { kind: "failed"; seq: number; error: string } | { kind: "closed" };
+
+/** Connections of the thread: a refill's coordinator and its other part (replenish.ts REFILL_PARTS), and one spare. */
+export const THREAD_CONNECTIONS = 3;
+
+export interface RefillThreadOptions {
+  url: string;
+  applicationName: string;
+}
+
+export class RefillThread {
+  readonly #options: RefillThreadOptions;
+  #worker: Worker | null = null;
+  #seq = 0;
+  readonly #pending = new Map<number, { resolve: (added: number) => void; reject: (error: Error) => void }>();
+  readonly #inFlight = new Set<Promise<number>>();
+  #closing: Promise<void> | null = null;
+
+  constructor(options: RefillThreadOptions) {
+    this.#options = options;
+  }
+
+  /** Refills one type's pool in the thread; resolves to IDs added, rejects with the thread's error. */
+  refill(request: RefillRequest): Promise<number> {
+    if (this.#closing) return Promise.reject(new Error("refill thread closed"));
+    const worker = this.#started();
+    const seq = ++this.#seq;
+    const refilled = new Promise<number>((resolve, reject) => {
+      this.#pending.set(seq, { resolve, reject });
+      const { capacity, ...rest } = request;
+      worker.postMessage({ kind: "refill", seq, ...rest, capacity: { count: capacity.count.toString(), exact: capacity.exact } } satisfies ToThread);
+    });
+    this.#inFlight.add(refilled);
+    void refilled.catch(() => undefined).finally(() => this.#inFlight.delete(refilled));
+    return refilled;
+  }
+
+  /** Waits for the refills in flight (callers await their own first), closes the thread's connections, ends it. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const worker = this.#worker;
+      if (!worker) return;
+      await Promise.allSettled(this.#inFlight);
+      const closed = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        worker.addEventListener("message", (event: MessageEvent<FromThread>) => {
+          if (event.data.kind === "closed") {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      worker.postMessage({ kind: "close" } satisfies ToThread);
+      await closed;
+      worker.terminate();
+      this.#worker = null;
+    })();
+    return this.#closing;
+  }
+
+  #started(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL("./refill-worker.ts", import.meta.url));
+    worker.onmessage = (event: MessageEvent<FromThread>) => {
+      const message = event.data;
+      if (message.kind === "closed") return;
+      const waiting = this.#pending.get(message.seq);
+      if (!waiting) return;
+      this.#pending.delete(message.seq);
+      if (message.kind === "refilled") waiting.resolve(message.added);
+      else waiting.reject(new Error(message.error));
+    };
+    worker.onerror = (event) => this.#lost(worker, event.message || "refill thread failed");
+    worker.addEventListener("close", () => this.#lost(worker, "refill thread exited"));
+    worker.postMessage({ kind: "open", url: this.#options.url, applicationName: this.#options.applicationName, max: THREAD_CONNECTIONS } satisfies ToThread);
+    this.#worker = worker;
+    return worker;
+  }
+
+  /** The thread is gone: its refills fail (their transactions died with its connections), the next refill starts a new one. */
+  #lost(worker: Worker, reason: string): void {
+    if (this.#worker !== worker) return;
+    this.#worker = null;
+    for (const [seq, waiting] of this.#pending) {
+      this.#pending.delete(seq);
+      waiting.reject(new Error(reason));
+    }
+    if (!this.#closing) worker.terminate();
+  }
+}
