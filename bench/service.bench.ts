@@ -51,7 +51,7 @@ writeFileSync(configPath, `id_generator:
 `);
 // The audit (issue 5) puts a database commit under every issuance; the pool's own cost (issue 3's targets) is
 // measured with it off, and issuance with it on (the default) is measured beside it in the same rounds.
-const serviceEnv = (db: BenchDatabase, audit = false) => ({ CONFIG_PATH: configPath, DATABASE_URL: db.url, PORT: "0", LOG_LEVEL: "info", IDGEN_AUDIT: audit ? "on" : "off" });
+const serviceEnv = (db: BenchDatabase, audit = false, extra: Record<string, string> = {}) => ({ CONFIG_PATH: configPath, DATABASE_URL: db.url, PORT: "0", LOG_LEVEL: "info", IDGEN_AUDIT: audit ? "on" : "off", ...extra });
 
 const databases: BenchDatabase[] = [];
 const servers: Server[] = [];
@@ -137,12 +137,16 @@ try {
   // 1. Scenarios against the service and the ceiling, interleaved.
   const mainDb = await newDatabase("main");
   const auditedDb = await newDatabase("audited");
-  const [service, audited, ceiling] = await Promise.all([
+  const loopDb = await newDatabase("loop");
+  const [service, audited, onLoop, ceiling] = await Promise.all([
     newServer("service", "src/main.ts", serviceEnv(mainDb)),
     newServer("audited", "src/main.ts", serviceEnv(auditedDb, true)),
+    // Refills on the event loop, as before the refill thread (src/pool/refill-thread.ts), for comparison.
+    newServer("refills on the event loop", "src/main.ts", serviceEnv(loopDb, false, { IDGEN_ID_GENERATOR__REFILL_IN_WORKER: "false" })),
     newServer("ceiling", "bench/servers/ceiling.ts", { PORT: "0" }),
   ]);
-  await Promise.all([warm(service), warm(audited), warm(ceiling)]);
+  await Promise.all([warm(service), warm(audited), warm(onLoop), warm(ceiling)]);
+  const onLoopIssue: Series = { name: "issue, refills on the event loop (refill_in_worker: false)", k6: "issue.js", target: "refills on the event loop", status: "measured", idsPerRequest: 1, rounds: [] };
   const auditedIssue: Series = { name: "issue, audit on (the default)", k6: "issue.js", target: "audited", status: "measured", idsPerRequest: 1, rounds: [] };
   const ceilingIssue: Series = { name: "ceiling: trivial Hono handler", target: "ceiling", status: "measured", rounds: [] };
   const scenarioSeries: Series[] = [];
@@ -162,12 +166,14 @@ try {
     }
     mixedSeries.rounds.push(await measure(service, mixed));
     auditedIssue.rounds.push(await measure(audited, [issue]));
+    onLoopIssue.rounds.push(await measure(onLoop, [issue]));
     log(`scenarios round ${round + 1}/${S.rounds}: ceiling ${Math.round(ceilingIssue.rounds.at(-1)!.requestsPerSecond)} req/s, issue ${Math.round(scenarioSeries[0]!.rounds.at(-1)!.requestsPerSecond)} req/s`);
   }
   const serviceMemory = service.memory();
-  const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries, auditedIssue].map((series) => summarizeSeries(series, ceilingIssue));
+  const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries, auditedIssue, onLoopIssue].map((series) => summarizeSeries(series, ceilingIssue));
   await service.stop();
   await audited.stop();
+  await onLoop.stop();
 
   // 2. zod-openapi validation versus a hand-checked parameter, same process, interleaved.
   const variantDb = await newDatabase("variant");
