@@ -49,6 +49,17 @@ writeFileSync(configPath, `id_generator:
     ${TYPE}:
       id_length: 10
 `);
+// The same type with its pool filled before the measurements, enough for every round, and a threshold that no
+// round reaches: issuance with no refill underneath, to tell the request path's cost from the refill's.
+const prefilledPath = join(configDir, "prefilled.yaml");
+const PREFILL = S.rounds * S.seconds * 120_000 + 200_000;
+writeFileSync(prefilledPath, `id_generator:
+  pool_min_threshold: 1000
+  pool_generation_batch_size: ${PREFILL}
+  id_types:
+    ${TYPE}:
+      id_length: 10
+`);
 // The audit (issue 5) puts a database commit under every issuance; the pool's own cost (issue 3's targets) is
 // measured with it off, and issuance with it on (the default) is measured beside it in the same rounds.
 const serviceEnv = (db: BenchDatabase, audit = false, extra: Record<string, string> = {}) => ({ CONFIG_PATH: configPath, DATABASE_URL: db.url, PORT: "0", LOG_LEVEL: "info", IDGEN_AUDIT: audit ? "on" : "off", ...extra });
@@ -138,14 +149,25 @@ try {
   const mainDb = await newDatabase("main");
   const auditedDb = await newDatabase("audited");
   const loopDb = await newDatabase("loop");
-  const [service, audited, onLoop, ceiling] = await Promise.all([
+  const prefilledDb = await newDatabase("prefilled");
+  const [service, audited, onLoop, prefilled, ceiling] = await Promise.all([
     newServer("service", "src/main.ts", serviceEnv(mainDb)),
     newServer("audited", "src/main.ts", serviceEnv(auditedDb, true)),
     // Refills on the event loop, as before the refill thread (src/pool/refill-thread.ts), for comparison.
     newServer("refills on the event loop", "src/main.ts", serviceEnv(loopDb, false, { IDGEN_ID_GENERATOR__REFILL_IN_WORKER: "false" })),
+    newServer("prefilled", "src/main.ts", { ...serviceEnv(prefilledDb), CONFIG_PATH: prefilledPath }),
     newServer("ceiling", "bench/servers/ceiling.ts", { PORT: "0" }),
   ]);
   await Promise.all([warm(service), warm(audited), warm(onLoop), warm(ceiling)]);
+  for (let waited = 0; ; waited++) {
+    const [row] = await prefilledDb.sql<{ available: number }[]>`select coalesce(sum(size), 0)::int as available from pool_chunk`;
+    if (row!.available >= PREFILL - 2000) break;
+    if (waited > 1200) throw new Error(`the prefilled pool reached only ${row!.available} of ${PREFILL} IDs in 2 minutes`);
+    await Bun.sleep(100);
+  }
+  await warm(prefilled);
+  log(`prefilled pool: ${PREFILL} IDs`);
+  const prefilledIssue: Series = { name: "issue, pool filled beforehand (no refill underneath)", k6: "issue.js", target: "prefilled", status: "measured", idsPerRequest: 1, rounds: [] };
   const onLoopIssue: Series = { name: "issue, refills on the event loop (refill_in_worker: false)", k6: "issue.js", target: "refills on the event loop", status: "measured", idsPerRequest: 1, rounds: [] };
   const auditedIssue: Series = { name: "issue, audit on (the default)", k6: "issue.js", target: "audited", status: "measured", idsPerRequest: 1, rounds: [] };
   const ceilingIssue: Series = { name: "ceiling: trivial Hono handler", target: "ceiling", status: "measured", rounds: [] };
@@ -167,13 +189,15 @@ try {
     mixedSeries.rounds.push(await measure(service, mixed));
     auditedIssue.rounds.push(await measure(audited, [issue]));
     onLoopIssue.rounds.push(await measure(onLoop, [issue]));
+    prefilledIssue.rounds.push(await measure(prefilled, [issue]));
     log(`scenarios round ${round + 1}/${S.rounds}: ceiling ${Math.round(ceilingIssue.rounds.at(-1)!.requestsPerSecond)} req/s, issue ${Math.round(scenarioSeries[0]!.rounds.at(-1)!.requestsPerSecond)} req/s`);
   }
   const serviceMemory = service.memory();
-  const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries, auditedIssue, onLoopIssue].map((series) => summarizeSeries(series, ceilingIssue));
+  const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries, auditedIssue, onLoopIssue, prefilledIssue].map((series) => summarizeSeries(series, ceilingIssue));
   await service.stop();
   await audited.stop();
   await onLoop.stop();
+  await prefilled.stop();
 
   // 2. zod-openapi validation versus a hand-checked parameter, same process, interleaved.
   const variantDb = await newDatabase("variant");

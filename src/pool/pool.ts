@@ -48,6 +48,9 @@ export type IssueResult = { id: string } | { exhausted: true } | { behind: true 
 export type BatchResult = { ids: string[] } | { exhausted: true } | { behind: true } | { short: number };
 
 const TIMED_OUT = Symbol("timed out");
+const STILL_REFILLING = Symbol("still refilling");
+/** How often a request waiting on a refill claims again (see #refillOrPoll). */
+const REFILL_POLL_MS = 50;
 /** `work`'s result, or TIMED_OUT after `ms` (work goes on; its result is then ignored). */
 async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -136,10 +139,21 @@ export class TypePool {
       if (arrived > 0) continue;
       // The pool had nothing to claim: used up, or a refill is due.
       if (await within(this.#exhausted(), left()) === true) return this.#takeOr({ exhausted: true });
-      const added = await within(this.replenish(), left());
+      const added = await within(this.#refillOrPoll(), left());
       if (added === TIMED_OUT) return this.#takeOr({ behind: true });
       if (added === 0) await Bun.sleep(Math.min(50, Math.max(0, left()))); // another pod's refill may be landing
     }
+  }
+
+  /**
+   * Starts (or joins) a refill and resolves when it ends or after REFILL_POLL_MS, whichever is first (then to
+   * STILL_REFILLING): a refill lands in steps, and a waiting request claims again as soon as the first step has
+   * committed instead of waiting for the whole refill (up to seconds for a large one on a busy machine).
+   */
+  #refillOrPoll(): Promise<number | typeof STILL_REFILLING> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = new Promise<typeof STILL_REFILLING>((resolve) => (timer = setTimeout(() => resolve(STILL_REFILLING), REFILL_POLL_MS)));
+    return Promise.race([this.replenish(), poll]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -180,14 +194,21 @@ export class TypePool {
         if (this.#buffer.available > 0) return takeOr({ short: this.#buffer.available });
         return (await within(this.#exhausted(), left())) === true ? takeOr({ exhausted: true }) : takeOr({ behind: true });
       }
-      const added = await within(this.replenish(), left());
+      const added = await within(this.#refillOrPoll(), left());
       if (added === TIMED_OUT) return takeOr({ behind: true });
       if (added === 0) await Bun.sleep(Math.min(50, Math.max(0, left())));
     }
   }
 
-  /** Every valid ID generated and none left in the pool: no claim can bring more. */
-  async #spaceSpent(): Promise<boolean> {
+  /** Every valid ID generated and none left in the pool: no claim can bring more. One check at a time, as #exhausted. */
+  #spaceSpent(): Promise<boolean> {
+    this.#spentCheck ??= this.#checkSpaceSpent().finally(() => (this.#spentCheck = null));
+    return this.#spentCheck;
+  }
+
+  #spentCheck: Promise<boolean> | null = null;
+
+  async #checkSpaceSpent(): Promise<boolean> {
     const { sql, idType, capacity } = this.#options;
     if (!capacity.exact || (await readGenerated(sql, idType)) < capacity.count) return false;
     return (await countAvailable(sql, idType)) === 0;
@@ -317,7 +338,15 @@ export class TypePool {
    * whose lease expired were wasted by its crash and never come back; IDs in a live pod's buffer may still
    * be issued (or returned at its stop), so meanwhile the answer is 503, not 410.
    */
-  async #exhausted(): Promise<boolean> {
+  #exhausted(): Promise<boolean> {
+    // One check at a time: every request waiting on an empty pool asks, every REFILL_POLL_MS.
+    this.#exhaustedCheck ??= this.#checkExhausted().finally(() => (this.#exhaustedCheck = null));
+    return this.#exhaustedCheck;
+  }
+
+  #exhaustedCheck: Promise<boolean> | null = null;
+
+  async #checkExhausted(): Promise<boolean> {
     if (performance.now() - this.#spentAt < 1000) return true;
     const { sql, idType, capacity, leaseSeconds = LEASE_SECONDS } = this.#options;
     if (!capacity.exact) return false;

@@ -146,10 +146,13 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
   // f44f718's bench/RESULTS.md: 6.08x; steps of 10k, 666fef1's: 5.36x). Each step recounts the deficit under
   // the lock.
   // A small space still goes in whole, in one transaction (at most SMALL_TYPE_MAX IDs, once in its life).
-  const stepSize = whole ? Math.max(1, candidates.length) : (options.step ?? REFILL_STEP);
+  // Larger steps (options.step) start at REFILL_STEP and double: the first IDs land as soon as with small steps
+  // (a pod whose pool ran dry has requests waiting for them), the rest in fewer transactions.
+  const largest = whole ? Math.max(1, candidates.length) : (options.step ?? REFILL_STEP);
+  let stepSize = whole ? largest : Math.min(largest, REFILL_STEP);
   let added = 0;
   let short = false;
-  for (let from = 0; from < candidates.length; from += stepSize) {
+  for (let from = 0; from < candidates.length; from += stepSize, stepSize = Math.min(largest, stepSize * 2)) {
     const piece = candidates.slice(from, from + stepSize);
     const step = await oneAtATime(sql, () => refill(sql, idType, piece.length >= parallelMinIds ? parts : 1, register, piece, chunkSize, target, whole ? "all" : oversampled ? "limited" : "reach"));
     added += step.added;
