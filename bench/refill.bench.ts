@@ -1,13 +1,14 @@
 // Pool refill and claim rates straight into PostgreSQL (issue 3: refill >= 150k IDs/s at length 10). Every
 // variant is the whole refill as the service runs it: src/pool/replenishPool (generation in slices, the lock,
-// the recount, the insert), called with a different insert (`register`) or number of parallel transactions
-// (`parts`); the shipped one is called with the defaults. Each on its own fresh database, in interleaved
-// rounds (the order rotates) of `batch` IDs each; then chunk claims. Checks the pools it built are exact (no
-// ID twice, counts agree). Standalone: `bun bench/refill.bench.ts` (ROUNDS, REFILL_BATCH); `npm run bench`
-// runs it as one section.
+// the recount, the insert), called with a different insert (`register`), number of parallel transactions
+// (`parts`) or step; the shipped one with the refill thread's settings (src/pool/refill-thread.ts
+// THREAD_REFILL). Each on its own fresh database, in interleaved rounds (the order rotates) of `batch` IDs
+// each; then chunk claims. Checks the pools it built are exact (no ID twice, counts agree). Standalone:
+// `bun bench/refill.bench.ts` (ROUNDS, REFILL_BATCH); `npm run bench` runs it as one section.
 import { createRules } from "../wasm/index.js";
 import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
 import { shipped, unnestAntiJoin, unnestRandom } from "./lib/refill-variants";
+import { THREAD_REFILL } from "../src/pool/refill-thread";
 import { claimChunks, countAvailable } from "../src/pool/queries";
 import { replenishPool, type RefillOptions } from "../src/pool/replenish";
 import { median } from "./lib/stats";
@@ -28,7 +29,8 @@ const ALL_VARIANTS: { name: string; schema: Schema; options: RefillOptions; note
   { name: "anti-join, 2 parts", schema: "005", options: { register: unnestAntiJoin, parts: 2 }, note: "parallel only" },
   { name: "COPY after probe, 1 transaction", schema: "005", options: { register: shipped, parts: 1 }, note: "COPY only" },
   { name: "COPY after probe, 3 parts", schema: "005", options: { register: shipped, parts: 3 }, note: "more parts than cores" },
-  { name: "shipped (replenishPool defaults)", schema: "005", options: {}, note: "COPY after probe, 2 parts" },
+  { name: "refills on the event loop (replenishPool defaults)", schema: "005", options: {}, note: "COPY after probe, 2 parts, steps of 10k (refill_in_worker: false)" },
+  { name: "shipped: the refill thread's settings", schema: "005", options: THREAD_REFILL, note: "COPY after probe, steps 10k doubling to 50k, 2 parts below a quarter of the target (from empty: yes)" },
 ];
 
 const only = (schema: Schema) => (file: string) => schema === "005" || /^00[12]_/.test(file);

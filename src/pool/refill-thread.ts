@@ -10,6 +10,7 @@
 // first refill, serves every type in turn (refills of one pod run one at a time anyway: replenish.ts
 // oneAtATime). A thread that dies fails the refills it had and is replaced at the next one.
 import type { RuleOptions } from "../../wasm/index.js";
+import { REFILL_PARTS, type RefillOptions } from "./replenish";
 
 /** What a refill needs, in a form that crosses to the thread (no engine instance: the thread builds its own). */
 export interface RefillRequest {
@@ -19,6 +20,23 @@ export interface RefillRequest {
   chunkSize: number;
   capacity: { count: bigint; exact: boolean };
 }
+
+/** The largest refill step here (steps start at REFILL_STEP, 10k, and double): on the event loop a step is
+ * kept to 10k so that it stalls requests for a few ms only; here nothing waits on it, and fewer steps mean
+ * fewer lock, recount and commit rounds. */
+const THREAD_STEP = 50_000;
+
+/**
+ * One transaction unless the pool is below a quarter of its target, then REFILL_PARTS. Two parts keep two
+ * PostgreSQL backends busy beside this thread, and on a 2-core pod that takes the core the requests need:
+ * issuance p99 2.6-3.0x the trivial handler's with one part, 2.6-10x with two, for about the same throughput
+ * (three rounds each, 2026-12-06, an uncommitted variant of bench/service.bench.ts's issue scenario). A pool
+ * running low still refills at full speed.
+ */
+const partsFor: RefillOptions["parts"] = (available: number, target: number) => (available * 4 < target ? REFILL_PARTS : 1);
+
+/** How the thread runs replenishPool (bench/refill.bench.ts measures it as "shipped"). */
+export const THREAD_REFILL: RefillOptions = { step: THREAD_STEP, parts: partsFor };
 
 /** Messages to the thread. */
 export type ToThread =
