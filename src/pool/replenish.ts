@@ -148,12 +148,17 @@ export async function replenishPool(sql: Sql, type: ReplenishTarget, options: Re
   // A small space still goes in whole, in one transaction (at most SMALL_TYPE_MAX IDs, once in its life).
   // Larger steps (options.step) start at REFILL_STEP and double: the first IDs land as soon as with small steps
   // (a pod whose pool ran dry has requests waiting for them), the rest in fewer transactions.
+  // The step that reaches the target runs in one part (refill(), "reach"), so the last REFILL_STEP candidates
+  // are a step of their own.
   const largest = whole ? Math.max(1, candidates.length) : (options.step ?? REFILL_STEP);
   let stepSize = whole ? largest : Math.min(largest, REFILL_STEP);
   let added = 0;
   let short = false;
-  for (let from = 0; from < candidates.length; from += stepSize, stepSize = Math.min(largest, stepSize * 2)) {
-    const piece = candidates.slice(from, from + stepSize);
+  for (let from = 0; from < candidates.length; stepSize = Math.min(largest, stepSize * 2)) {
+    let end = Math.min(from + stepSize, candidates.length);
+    if (!whole && end === candidates.length && end - from > REFILL_STEP) end -= REFILL_STEP;
+    const piece = candidates.slice(from, end);
+    from = end;
     const step = await oneAtATime(sql, () => refill(sql, idType, piece.length >= parallelMinIds ? parts : 1, register, piece, chunkSize, target, whole ? "all" : oversampled ? "limited" : "reach"));
     added += step.added;
     short = step.added < step.deficit;
