@@ -116,3 +116,40 @@ describe("TypePool", () => {
     await second!.close();
   }, 60_000);
 });
+
+describe("waiting on a refill", () => {
+  // A refill lands in steps (src/pool/replenish.ts). A request that finds the pool empty claims again while the
+  // refill runs, so it is served once the first step has committed, not when the whole refill ends.
+  test("a request on an empty pool gets an ID as soon as the first step lands, long before the refill ends", async () => {
+    const rules = await createRules({ id_length: 10 });
+    await registerIdType(db.sql, { name: "stepped", idLength: 10, capacity: 0n, capacityExact: false });
+    let finish!: () => void;
+    const ended = new Promise<void>((resolve) => (finish = resolve));
+    let refills = 0;
+    const pool = new TypePool({
+      sql: db.sql, log: testLog, pod: "pod-stepped", idType: "stepped", rules, capacity: { count: 0n, exact: false },
+      target: 1000, threshold: 100, bufferSize: 100, lowWater: 30, refillWaitMs: 3000,
+      // A refill whose first step commits at once and whose end comes only when the test says so.
+      refill: async (wanted) => {
+        refills++;
+        const ids = rules.generate(200);
+        const chunks = [ids.slice(0, 100), ids.slice(100)];
+        await db.sql.begin(async (tx) => {
+          await tx`insert into pool_id (id_type, id) select ${wanted.idType}, unnest(${ids}::text[])`;
+          for (const chunk of chunks) await tx`insert into pool_chunk (id_type, ids) values (${wanted.idType}, ${chunk}::text[])`;
+        });
+        await ended;
+        return ids.length;
+      },
+    });
+    try {
+      // Served by a claim made while the refill still runs: it ends only after this answer, so a request that
+      // waited for the whole refill would be answered `behind` (503) when refillWaitMs runs out.
+      expect(await pool.issue()).toEqual({ id: expect.stringMatching(/^\d{10}$/) });
+      expect(refills).toBe(1);
+    } finally {
+      finish();
+      await pool.close();
+    }
+  });
+});
