@@ -10,16 +10,11 @@
 // first refill, serves every type in turn (refills of one pod run one at a time anyway: replenish.ts
 // oneAtATime). A thread that dies fails the refills it had and is replaced at the next one.
 import type { RuleOptions } from "../../wasm/index.js";
-import { REFILL_PARTS, type RefillOptions } from "./replenish";
+import { REFILL_PARTS, type RefillOptions, type ReplenishTarget } from "./replenish";
 
-/** What a refill needs, in a form that crosses to the thread (no engine instance: the thread builds its own). */
-export interface RefillRequest {
-  idType: string;
-  rules: RuleOptions;
-  target: number;
-  chunkSize: number;
-  capacity: { count: bigint; exact: boolean };
-}
+/** What a refill needs, in a form that crosses to the thread: the rules' options, not an engine instance (the
+ * thread builds its own). */
+export type RefillRequest = Omit<ReplenishTarget, "rules"> & { rules: RuleOptions };
 
 /** The largest refill step here (steps start at REFILL_STEP, 10k, and double): on the event loop a step is
  * kept to 10k so that it stalls requests for a few ms only; here nothing waits on it, and fewer steps mean
