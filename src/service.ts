@@ -66,8 +66,9 @@ export async function startService({ config, log, pod = defaultPodName(), observ
   }
   const applicationName = `idgen/${pod}`;
   const sql = connectDatabase({ url, log, max: DB_POOL_MAX, applicationName });
-  // Refills off the event loop (src/pool/refill-thread.ts), on connections named like the pod's.
-  const refills = config.idGenerator.refillInWorker ? new RefillThread({ url, applicationName }) : undefined;
+  // Refills off the event loop (src/pool/refill-thread.ts), on connections of their own, named apart from the
+  // pod's pool (its gauges count connections by name) with a different prefix, which truncation to 63 bytes keeps.
+  const refills = config.idGenerator.refillInWorker ? new RefillThread({ url, applicationName: `idgen-refill/${pod}` }) : undefined;
   let running: IdIssuer | undefined; // for the metrics' buffer gauges, once the types are up
   let counters: Sequences | undefined; // likewise, once the counters are
   const metrics = observe ? newMetrics() : undefined;
