@@ -201,14 +201,15 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Acces
     app.use("/v1/idgenerator/config", requireScope(access, null));
   }
 
-  // The two hot routes (issue, validate) check their path parameters by hand: the same rules and 422 messages
-  // as the schemas, which still describe them in /openapi.json (registerPath), without zod's validator
-  // middleware on every request (measured: 1.14x issuance, bench/servers/handchecked.ts).
+  // The body limit as a middleware only where a body is read: the batch (registered before its handler).
   if (body) app.post("/v1/idgenerator/:id_type/ids", body.limit);
   const audited = deps.issuance?.audit != null;
 
-  // The hottest route: one handler and no middleware (in open mode), answered synchronously while the buffer
-  // holds IDs and nothing needs the database (no audit, no Idempotency-Key): see src/http/observe.ts.
+  // The two hot routes (issue, validate) check their path parameters by hand: the same rules and 422 messages
+  // as the schemas, which still describe them in /openapi.json (registerPath), without zod's validator
+  // middleware on every request (measured: 1.14x issuance, bench/servers/handchecked.ts).
+  // The issue route has one handler and no middleware (in open mode), and answers synchronously while the
+  // buffer holds IDs and nothing needs the database (no audit, no Idempotency-Key): see src/http/observe.ts.
   app.openAPIRegistry.registerPath(issueRoute);
   app.post("/v1/idgenerator/:id_type/id", (c) => {
     markRoute(c, "/v1/idgenerator/:id_type/id");
