@@ -167,9 +167,13 @@ try {
   }
   await warm(prefilled);
   log(`prefilled pool: ${PREFILL} IDs`);
-  const prefilledIssue: Series = { name: "issue, pool filled beforehand (no refill underneath)", k6: "issue.js", target: "prefilled", status: "measured", idsPerRequest: 1, rounds: [] };
-  const onLoopIssue: Series = { name: "issue, refills on the event loop (refill_in_worker: false)", k6: "issue.js", target: "refills on the event loop", status: "measured", idsPerRequest: 1, rounds: [] };
-  const auditedIssue: Series = { name: "issue, audit on (the default)", k6: "issue.js", target: "audited", status: "measured", idsPerRequest: 1, rounds: [] };
+  // Issuance by the other services, each measured in every round beside the main one.
+  const issueSeries = (name: string, target: string): Series => ({ name, k6: "issue.js", target, status: "measured", idsPerRequest: 1, rounds: [] });
+  const issueVariants: [Series, Server][] = [
+    [issueSeries("issue, audit on (the default)", "audited"), audited],
+    [issueSeries("issue, refills on the event loop (refill_in_worker: false)", "refills on the event loop"), onLoop],
+    [issueSeries("issue, pool filled beforehand (no refill underneath)", "prefilled"), prefilled],
+  ];
   const ceilingIssue: Series = { name: "ceiling: trivial Hono handler", target: "ceiling", status: "measured", rounds: [] };
   const scenarioSeries: Series[] = [];
   for (const scenario of SCENARIOS) {
@@ -187,13 +191,11 @@ try {
       if (series.status === "measured") series.rounds.push(await measure(service, scenario.requests));
     }
     mixedSeries.rounds.push(await measure(service, mixed));
-    auditedIssue.rounds.push(await measure(audited, [issue]));
-    onLoopIssue.rounds.push(await measure(onLoop, [issue]));
-    prefilledIssue.rounds.push(await measure(prefilled, [issue]));
+    for (const [series, server] of issueVariants) series.rounds.push(await measure(server, [issue]));
     log(`scenarios round ${round + 1}/${S.rounds}: ceiling ${Math.round(ceilingIssue.rounds.at(-1)!.requestsPerSecond)} req/s, issue ${Math.round(scenarioSeries[0]!.rounds.at(-1)!.requestsPerSecond)} req/s`);
   }
   const serviceMemory = service.memory();
-  const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries, auditedIssue, onLoopIssue, prefilledIssue].map((series) => summarizeSeries(series, ceilingIssue));
+  const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries, ...issueVariants.map(([series]) => series)].map((series) => summarizeSeries(series, ceilingIssue));
   await service.stop();
   await audited.stop();
   await onLoop.stop();

@@ -189,7 +189,7 @@ export async function startService({ config, log, pod = defaultPodName(), observ
       sql, log, pod, idType: type.name, rules, capacity,
       target: type.pool.target, threshold: type.pool.minThreshold, bufferSize: type.buffer.size, lowWater: type.buffer.lowWater,
       leaseSeconds: config.idGenerator.podLeaseSeconds, observer: metrics?.poolObserver(type.name),
-      refill: refills && ((wanted) => refills.refill({ idType: wanted.idType, rules: type.rules, target: wanted.target, chunkSize: wanted.chunkSize, capacity: wanted.capacity })),
+      refill: refills && ((wanted) => refills.refill({ ...wanted, rules: type.rules })),
     });
     if (!known) {
       void countCapacity(type.rules, stopping.signal).then(async (counted) => {

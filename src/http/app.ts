@@ -9,7 +9,7 @@ import type { Log } from "../db/log";
 import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry";
 import { requireScope } from "./auth";
 import { mountDocs } from "./docs";
-import { idHeaders, markRoute, observeRequests, requestIdOf, type ObserveOptions } from "./observe";
+import { hotRoute, idHeaders, observeRequests, requestIdOf, type ObserveOptions } from "./observe";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
 import { sequenceHandlers, type SequenceDeps } from "./sequence/handlers";
@@ -66,10 +66,7 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     if (access) for (const path of ["/next", "/range", "/counters/*"]) app.use(path, requireScope(access, "issue", { idType: () => undefined }));
     mountSequences(app, sequenceHandlers(opts.sequences), opts.sequences.sequences);
   }
-  app.get("/livez", (c) => {
-    markRoute(c, "/livez");
-    return c.json({ status: "alive" }, 200, idHeaders(c));
-  });
+  hotRoute(app, "GET", "/livez", (c) => c.json({ status: "alive" }, 200, idHeaders(c)));
   app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   const metrics = opts.metrics;
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.expose(), 200, { "Content-Type": EXPOSITION_CONTENT_TYPE }));

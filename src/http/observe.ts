@@ -15,8 +15,8 @@
 // static pages) get it added afterwards.
 //
 // The request id reaches handlers as Hono's env (c.env, a RequestEdge): requestIdOf(c). Hot routes name their
-// own pattern for the metrics (markRoute); for the others the edge asks the app's router once more.
-import type { Context } from "hono";
+// own pattern for the metrics (hotRoute); for the others the edge asks the app's router once more.
+import type { Context, Env } from "hono";
 import type { LevelledLog } from "../log";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -30,7 +30,7 @@ export interface RequestEdge {
   readonly requestId: string;
   /** Set by idHeaders() and requestIdToSend(): the response carries X-Request-Id already. */
   sent: boolean;
-  /** The answering route's pattern, set by hot handlers (markRoute) so the metrics need not route again. */
+  /** The answering route's pattern, set by hot routes (hotRoute) so the metrics need not route again. */
   route: string | undefined;
 }
 
@@ -44,10 +44,18 @@ export function requestIdOf(c: Context): string {
   return edgeOf(c)?.requestId ?? "";
 }
 
-/** Names the pattern of the route answering (a constant of the handler), for the request metrics. */
-export function markRoute(c: Context, route: string): void {
-  const edge = edgeOf(c);
-  if (edge) edge.route = route;
+type Handler<P extends string = string> = (c: Context<Env, P>) => Response | Promise<Response>;
+
+/**
+ * Registers a hot route: its one handler names the route's pattern for the metrics, so the edge does not ask
+ * the router again. The pattern is written once, here.
+ */
+export function hotRoute<P extends string>(app: { on(method: string, path: string, handler: Handler): unknown }, method: "GET" | "POST", path: P, handler: Handler<P>): void {
+  app.on(method, path, (c: Context) => {
+    const edge = edgeOf(c);
+    if (edge) edge.route = path;
+    return handler(c as Context<Env, P>);
+  });
 }
 
 export interface ObserveOptions {

@@ -51,6 +51,12 @@ const TIMED_OUT = Symbol("timed out");
 const STILL_REFILLING = Symbol("still refilling");
 /** How often a request waiting on a refill claims again (see #refillOrPoll). */
 const REFILL_POLL_MS = 50;
+
+/** `check` run once at a time: callers that come while it runs share its answer. */
+function oneAtATime<T>(check: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | null = null;
+  return () => (running ??= check().finally(() => (running = null)));
+}
 /** `work`'s result, or TIMED_OUT after `ms` (work goes on; its result is then ignored). */
 async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -201,12 +207,7 @@ export class TypePool {
   }
 
   /** Every valid ID generated and none left in the pool: no claim can bring more. One check at a time, as #exhausted. */
-  #spaceSpent(): Promise<boolean> {
-    this.#spentCheck ??= this.#checkSpaceSpent().finally(() => (this.#spentCheck = null));
-    return this.#spentCheck;
-  }
-
-  #spentCheck: Promise<boolean> | null = null;
+  readonly #spaceSpent = oneAtATime(() => this.#checkSpaceSpent());
 
   async #checkSpaceSpent(): Promise<boolean> {
     const { sql, idType, capacity } = this.#options;
@@ -338,13 +339,8 @@ export class TypePool {
    * whose lease expired were wasted by its crash and never come back; IDs in a live pod's buffer may still
    * be issued (or returned at its stop), so meanwhile the answer is 503, not 410.
    */
-  #exhausted(): Promise<boolean> {
-    // One check at a time: every request waiting on an empty pool asks, every REFILL_POLL_MS.
-    this.#exhaustedCheck ??= this.#checkExhausted().finally(() => (this.#exhaustedCheck = null));
-    return this.#exhaustedCheck;
-  }
-
-  #exhaustedCheck: Promise<boolean> | null = null;
+  // One check at a time: every request waiting on an empty pool asks, every REFILL_POLL_MS.
+  readonly #exhausted = oneAtATime(() => this.#checkExhausted());
 
   async #checkExhausted(): Promise<boolean> {
     if (performance.now() - this.#spentAt < 1000) return true;

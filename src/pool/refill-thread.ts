@@ -54,8 +54,8 @@ export class RefillThread {
   readonly #options: RefillThreadOptions;
   #worker: Worker | null = null;
   #seq = 0;
-  readonly #pending = new Map<number, { resolve: (added: number) => void; reject: (error: Error) => void }>();
-  readonly #inFlight = new Set<Promise<number>>();
+  /** Refills posted and not yet answered, by sequence number. */
+  readonly #pending = new Map<number, { resolve: (added: number) => void; reject: (error: Error) => void; refilled: Promise<number> }>();
   #closing: Promise<void> | null = null;
 
   constructor(options: RefillThreadOptions) {
@@ -67,13 +67,11 @@ export class RefillThread {
     if (this.#closing) return Promise.reject(new Error("refill thread closed"));
     const worker = this.#started();
     const seq = ++this.#seq;
-    const refilled = new Promise<number>((resolve, reject) => {
-      this.#pending.set(seq, { resolve, reject });
-      const { capacity, ...rest } = request;
-      worker.postMessage({ kind: "refill", seq, ...rest, capacity: { count: capacity.count.toString(), exact: capacity.exact } } satisfies ToThread);
-    });
-    this.#inFlight.add(refilled);
-    void refilled.catch(() => undefined).finally(() => this.#inFlight.delete(refilled));
+    let settle!: { resolve: (added: number) => void; reject: (error: Error) => void };
+    const refilled = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+    this.#pending.set(seq, { ...settle, refilled });
+    const { capacity, ...rest } = request;
+    worker.postMessage({ kind: "refill", seq, ...rest, capacity: { count: capacity.count.toString(), exact: capacity.exact } } satisfies ToThread);
     return refilled;
   }
 
@@ -82,7 +80,7 @@ export class RefillThread {
     this.#closing ??= (async () => {
       const worker = this.#worker;
       if (!worker) return;
-      await Promise.allSettled(this.#inFlight);
+      await Promise.allSettled([...this.#pending.values()].map((waiting) => waiting.refilled));
       const closed = new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 5000);
         worker.addEventListener("message", (event: MessageEvent<FromThread>) => {

@@ -64,13 +64,11 @@ test("a refill that fails rejects with the database's message, and the thread se
   }
 });
 
-test("an unreachable database fails the refill in seconds, not never", async () => {
+test("an unreachable database fails the refill: it rejects, it does not hang", async () => {
   const thread = new RefillThread({ url: "postgres://postgres@127.0.0.1:1/nothing", applicationName: "idgen/test-down" });
   try {
-    const started = performance.now();
     const outcome = await thread.refill({ idType: "threaded", rules: RULES, target: 10, chunkSize: 10, capacity: large }).then(() => "resolved", () => "rejected");
     expect(outcome).toBe("rejected");
-    expect(performance.now() - started).toBeLessThan(30_000);
   } finally {
     await thread.close();
   }
@@ -90,7 +88,7 @@ test("a TypePool given the thread refills through it, then serves claims from wh
   const rules = await createRules(RULES);
   const pool = new TypePool({
     sql: db.sql, log: testLog, pod: "pod-thread", idType: "pooled", rules, capacity: large, target: 5000, threshold: 1000, bufferSize: 100, lowWater: 30,
-    refill: (wanted) => thread.refill({ idType: wanted.idType, rules: RULES, target: wanted.target, chunkSize: wanted.chunkSize, capacity: wanted.capacity }),
+    refill: (wanted) => thread.refill({ ...wanted, rules: RULES }),
   });
   try {
     expect(await pool.replenish()).toBe(5000);

@@ -6,7 +6,7 @@ import { lookupId } from "../../issuance/audit";
 import { bounded } from "../../issuance/idempotency";
 import type { IdIssuer } from "../../pool/issuer";
 import { requireScope, type Access } from "../auth";
-import { idHeaders, markRoute } from "../observe";
+import { hotRoute, idHeaders } from "../observe";
 import { envelope, errorResponse } from "./envelope";
 import { answerIssuance, type IssuanceDeps } from "./issuance";
 
@@ -211,8 +211,7 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Acces
   // The issue route has one handler and no middleware (in open mode), and answers synchronously while the
   // buffer holds IDs and nothing needs the database (no audit, no Idempotency-Key): see src/http/observe.ts.
   app.openAPIRegistry.registerPath(issueRoute);
-  app.post("/v1/idgenerator/:id_type/id", (c) => {
-    markRoute(c, "/v1/idgenerator/:id_type/id");
+  hotRoute(app, "POST", "/v1/idgenerator/:id_type/id", (c) => {
     // The body is ignored, never read; one declared over the limit is refused all the same (one that is not
     // declared, chunked, is discarded unread by Bun within its maxRequestBodySize).
     if (body && Number(c.req.header("content-length") ?? 0) > body.maxBytes) return errorResponse(c, "bodyTooLarge", String(body.maxBytes));
@@ -243,8 +242,7 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Acces
   });
 
   app.openAPIRegistry.registerPath(validateRoute);
-  app.get("/v1/idgenerator/:id_type/id/validate/:id", (c) => {
-    markRoute(c, "/v1/idgenerator/:id_type/id/validate/:id");
+  hotRoute(app, "GET", "/v1/idgenerator/:id_type/id/validate/:id", (c) => {
     const id_type = c.req.param("id_type");
     const id = c.req.param("id");
     const problems = [...(TYPE_NAME.test(id_type) ? [] : [`id_type: ${TYPE_RULE}`]), ...(ID_DIGITS.test(id) ? [] : [`id: ${ID_RULE}`])];

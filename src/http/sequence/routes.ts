@@ -2,7 +2,7 @@
 // same under /counters/{name}/ for named counters, and a counter's state. The OpenAPI definitions
 // (openapi.ts) are registered for /openapi.json; the handlers (handlers.ts) check their parameters by hand.
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { markRoute, requestIdToSend } from "../observe";
+import { hotRoute, requestIdToSend } from "../observe";
 import { sequenceError } from "./errors";
 import type { Sequences } from "../../sequence/sequences";
 import type { SequenceHandlers } from "./handlers";
@@ -12,10 +12,10 @@ export function mountSequences(app: OpenAPIHono, handlers: SequenceHandlers, seq
   for (const route of [nextRoute("/next"), rangeRoute("/range"), nextRoute("/counters/{name}/next"), rangeRoute("/counters/{name}/range"), stateRoute]) {
     app.openAPIRegistry.registerPath(route);
   }
-  app.get("/next", (c) => (markRoute(c, "/next"), handlers.next(c.req.raw, undefined, requestIdToSend(c))));
-  app.get("/counters/:name/next", (c) => (markRoute(c, "/counters/:name/next"), handlers.next(c.req.raw, c.req.param("name"), requestIdToSend(c))));
-  app.get("/range", (c) => (markRoute(c, "/range"), handlers.range(c.req.raw, undefined, requestIdToSend(c))));
-  app.get("/counters/:name/range", (c) => (markRoute(c, "/counters/:name/range"), handlers.range(c.req.raw, c.req.param("name"), requestIdToSend(c))));
+  hotRoute(app, "GET", "/next", (c) => handlers.next(c.req.raw, undefined, requestIdToSend(c)));
+  hotRoute(app, "GET", "/counters/:name/next", (c) => handlers.next(c.req.raw, c.req.param("name"), requestIdToSend(c)));
+  hotRoute(app, "GET", "/range", (c) => handlers.range(c.req.raw, undefined, requestIdToSend(c)));
+  hotRoute(app, "GET", "/counters/:name/range", (c) => handlers.range(c.req.raw, c.req.param("name"), requestIdToSend(c)));
   app.get("/counters/:name", async (c) => {
     const name = c.req.param("name");
     const counter = handlers.findCounter(name);
