@@ -36,6 +36,7 @@ export interface ServiceMetricsOptions {
 export class ServiceMetrics {
   readonly registry = new Registry();
   readonly #issued: Counter;
+  readonly #waits: Counter;
   readonly #claimDuration: Histogram;
   readonly #claimedIds: Counter;
   readonly #claimFailures: Counter;
@@ -63,6 +64,7 @@ export class ServiceMetrics {
     const r = this.registry;
     r.gauge("idgen_build_info", "This build's version (always 1).", ["version"]).set({ version: options.version }, 1);
     this.#issued = r.counter("idgen_ids_issued_total", "IDs issued by this pod.", ["id_type"]);
+    this.#waits = r.counter("idgen_buffer_waits_total", "Issue requests (single or batch) that found this pod's buffer short and waited on the database; in steady state it stays flat.", ["id_type"]);
     this.#buffer = r.gauge("idgen_buffer_ids", "IDs in this pod's in-memory buffer.", ["id_type"]);
     this.#claimDuration = r.histogram("idgen_claim_duration_seconds", "Claims of IDs from the pool into this pod's buffer.", ["id_type"], DATABASE_BUCKETS);
     this.#claimedIds = r.counter("idgen_claimed_ids_total", "IDs claimed from the pool by this pod.", ["id_type"]);
@@ -91,6 +93,7 @@ export class ServiceMetrics {
       threshold.set(labels, type.poolMinThreshold);
       bufferSize.set(labels, type.bufferSize);
       this.#issued.inc(labels, 0); // every type's series exists from the start, so rate() sees the first issue
+      this.#waits.inc(labels, 0);
       this.#claimedIds.inc(labels, 0);
       this.#claimFailures.inc(labels, 0);
       this.#refilledIds.inc(labels, 0);
@@ -102,6 +105,7 @@ export class ServiceMetrics {
   poolObserver(idType: string): PoolObserver {
     const labels = { id_type: idType };
     const issued = this.#issued.with(labels);
+    const waits = this.#waits.with(labels);
     const claimDuration = this.#claimDuration.with(labels);
     const claimed = this.#claimedIds.with(labels);
     const claimFailures = this.#claimFailures.with(labels);
@@ -110,6 +114,7 @@ export class ServiceMetrics {
     const refillFailures = this.#refillFailures.with(labels);
     return {
       issued: () => issued.inc(),
+      waited: () => waits.inc(),
       claimed(ids, seconds, failed) {
         claimDuration.observe(seconds);
         if (failed) claimFailures.inc();

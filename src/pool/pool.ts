@@ -39,6 +39,8 @@ export interface TypePoolOptions {
 /** What a pool reports as it works, for metrics. Durations in seconds; `failed` when the database threw. */
 export interface PoolObserver {
   issued(): void;
+  /** A request (one ID or a batch) found the buffer short and waited on the database (a claim or a refill). */
+  waited(): void;
   claimed(ids: number, seconds: number, failed: boolean): void;
   refilled(ids: number, seconds: number, failed: boolean): void;
 }
@@ -93,6 +95,7 @@ export class TypePool {
     this.#buffer = new PrefetchBuffer({
       size: this.sizes.bufferSize,
       lowWater: this.sizes.lowWater,
+      adaptive: this.sizes.adaptive,
       claim: (count) => this.#claim(count),
       onError: (error) => options.log({ level: "warn", msg: "claims failing; retrying with backoff, answering from the buffer meanwhile", idType: options.idType, error: String(error) }),
       onRecovered: () => options.log({ level: "info", msg: "claims succeed again", idType: options.idType }),
@@ -116,6 +119,7 @@ export class TypePool {
   async issue(): Promise<IssueResult> {
     const ready = this.#buffer.take();
     if (ready !== undefined) return this.#issued(ready);
+    this.#options.observer?.waited();
     try {
       return await this.#issueWhenStocked();
     } catch (error) {
@@ -171,6 +175,7 @@ export class TypePool {
   async issueMany(count: number, waitMs = 10_000): Promise<BatchResult> {
     const ready = this.#buffer.takeMany(count);
     if (ready !== undefined) return this.#issuedMany(ready);
+    this.#options.observer?.waited();
     try {
       return await this.#issueManyWhenStocked(count, waitMs);
     } catch (error) {
