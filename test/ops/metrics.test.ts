@@ -89,6 +89,8 @@ describe("/metrics of two pods on one database", () => {
   const token = "tok-do-not-log-91c2";
   let databaseUrl: string;
   const issued = [0, 0];
+  /** IDs of the small type issued on pod 0 (the first test): the issue route's 200s there are these and issued[0]. */
+  let tinyIssued = 0;
   let file: ReturnType<typeof tempFile> | undefined;
 
   beforeAll(async () => {
@@ -141,6 +143,13 @@ describe("/metrics of two pods on one database", () => {
       expect((await fetch(`${pods[0]!.url}/v1/idgenerator/farmer/id/validate/123456789012`)).status).toBe(200);
       expect((await fetch(`${pods[0]!.url}/v1/idgenerator/farmer/id/validate/999999999999`)).status).toBe(200);
       expect((await fetch(`${pods[0]!.url}/no/such/path/42`)).status).toBe(404);
+      // A small type claims one ID per request, on demand: every issue request on it waits on the database.
+      let tinyAttempts = 0;
+      for (; tinyIssued < 3 && tinyAttempts < 50; tinyAttempts++) {
+        const res = await fetch(`${pods[0]!.url}/v1/idgenerator/tiny/id`, { method: "POST" });
+        if (res.status === 200) tinyIssued++;
+        else await Bun.sleep(100); // its first refill may still be running (503)
+      }
       // Let refills settle: the pool stops moving once both pods' claims are in and the pool is at target.
       let before = await databaseState("farmer");
       for (let i = 0; i < 50; i++) {
@@ -160,6 +169,7 @@ describe("/metrics of two pods on one database", () => {
         expect(value(samples, "idgen_buffer_ids", farmer)).toBe(claimed - issued[index]!);
         expect(value(samples, "idgen_claim_duration_seconds_count", farmer)).toBeGreaterThanOrEqual(1);
         expect(value(samples, "idgen_claim_failures_total", farmer)).toBe(0);
+        expect(value(samples, "idgen_buffer_waits_total", { id_type: "tiny" })).toBe(index === 0 ? tinyAttempts : 0);
         refilledTotal += value(samples, "idgen_refilled_ids_total", farmer);
         // Read from the database at scrape time: the same on both pods, and equal to the table.
         expect(value(samples, "idgen_pool_available_ids", farmer)).toBe(state.available);
@@ -192,7 +202,7 @@ describe("/metrics of two pods on one database", () => {
     for (const route of routes) expect(route).not.toMatch(/\d{3,}|farmer/); // no ID, no type name in a label
     expect(value(samples, "idgen_http_request_duration_seconds_count", { route: "/v1/idgenerator/:id_type/id/validate/:id", method: "GET", status: "200" })).toBe(2);
     expect(value(samples, "idgen_http_request_duration_seconds_count", { route: "unmatched", method: "GET", status: "404" })).toBe(1);
-    expect(value(samples, "idgen_http_request_duration_seconds_count", { route: "/v1/idgenerator/:id_type/id", method: "POST", status: "200" })).toBe(issued[0]!);
+    expect(value(samples, "idgen_http_request_duration_seconds_count", { route: "/v1/idgenerator/:id_type/id", method: "POST", status: "200" })).toBe(issued[0]! + tinyIssued);
     for (const count of samples.filter((sample) => sample.name.endsWith("_count") && sample.name.startsWith("idgen_http"))) {
       const buckets = samples.filter((sample) => sample.name === "idgen_http_request_duration_seconds_bucket" && ["route", "method", "status"].every((key) => sample.labels[key] === count.labels[key]));
       const cumulative = buckets.map((bucket) => bucket.value);
