@@ -9,6 +9,7 @@ import type { Log } from "../db/log";
 import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry";
 import { requireScope } from "./auth";
 import { mountDocs } from "./docs";
+import { MemoRouter } from "./memo-router";
 import { hotRoute, idHeaders, observeRequests, requestIdOf, type ObserveOptions } from "./observe";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
@@ -37,6 +38,8 @@ export interface AppOptions {
 export function createApp(opts: AppOptions = {}): OpenAPIHono {
   const log = opts.log ?? (() => undefined);
   const app = new OpenAPIHono({
+    // Hono's router, with its answers remembered per path (src/http/memo-router.ts).
+    router: new MemoRouter(),
     // A parameter that fails its schema: 422 in the envelope, naming what is wrong (never zod's internals).
     defaultHook: (result, c) => {
       if (result.success) return;
