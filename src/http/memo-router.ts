@@ -17,9 +17,9 @@ import { SmartRouter } from "hono/router/smart-router";
 import { TrieRouter } from "hono/router/trie-router";
 
 /** Remembered answers at most; then all are forgotten at once (the hot ones come back on their next request). */
-const MAX_ANSWERS = 1024;
+export const MAX_ANSWERS = 1024;
 /** Longer paths are matched every time: a few long ones would otherwise hold more memory than all the rest. */
-const MAX_PATH = 256;
+export const MAX_PATH = 256;
 
 export class MemoRouter<T> implements Router<T> {
   readonly name = "MemoRouter";
@@ -29,6 +29,11 @@ export class MemoRouter<T> implements Router<T> {
   /** `inner`: the router that answers; by default Hono's own choice (SmartRouter of RegExpRouter, TrieRouter). */
   constructor(inner: Router<T> = new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] })) {
     this.#inner = inner;
+  }
+
+  /** How many answers are remembered now (at most MAX_ANSWERS). */
+  get remembered(): number {
+    return this.#answers.size;
   }
 
   add(method: string, path: string, handler: T): void {
