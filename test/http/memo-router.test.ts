@@ -1,5 +1,5 @@
 // The remembering router (src/http/memo-router.ts) answers exactly as Hono's router does, keeps each path's own
-// parameters, and holds a bounded number of answers.
+// parameters, keeps only answers worth keeping (parameters that are names, not IDs), and holds a bounded number.
 import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
 import { RegExpRouter } from "hono/router/reg-exp-router";
@@ -52,18 +52,33 @@ describe("MemoRouter", () => {
       expect(memo.match(method, path)).toEqual(expected);
       expect(memo.match(method, path)).toEqual(expected);
     }
-    expect(memo.remembered).toBe(PATHS.length);
+    // Kept: the static and wildcard answers and those whose parameters are names (rules.wasm, ../secret under
+    // /validator/*, the two issue paths, health, GET /next, /counters/orders/next). Not kept: index.js (not a
+    // name), the lookup and validate paths (IDs), POST /next and /no/such/path (no route).
+    expect(memo.remembered).toBe(7);
+  });
+
+  test("keeps no answer with an ID in its path, and none for a path no route takes", () => {
+    const { plain, memo } = both();
+    for (let index = 0; index < 50; index++) {
+      for (const path of [`/v1/idgenerator/farmer/id/validate/${index}`, `/v1/idgenerator/farmer/id/${index}`, `/no/such/${index}`]) {
+        expect(memo.match("GET", path)).toEqual(plain.match("GET", path));
+      }
+    }
+    expect(memo.remembered).toBe(0);
+    memo.match("POST", "/v1/idgenerator/farmer/id");
+    expect(memo.remembered).toBe(1);
   });
 
   test("holds at most MAX_ANSWERS answers, and none for long paths", () => {
     const { plain, memo } = both();
     for (let index = 0; index < MAX_ANSWERS * 3 + 7; index++) {
-      const path = `/v1/idgenerator/farmer/id/validate/${index}`;
+      const path = `/counters/c${index}/next`;
       expect(memo.match("GET", path)).toEqual(plain.match("GET", path));
       expect(memo.remembered).toBeLessThanOrEqual(MAX_ANSWERS);
     }
     const before = memo.remembered;
-    const long = `/v1/idgenerator/farmer/id/validate/${"1".repeat(MAX_PATH)}`;
+    const long = `/counters/c${"1".repeat(MAX_PATH)}/next`;
     expect(memo.match("GET", long)).toEqual(plain.match("GET", long));
     expect(memo.remembered).toBe(before);
   });
