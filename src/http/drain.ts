@@ -12,11 +12,18 @@
 // the time even under load, while requests the clients have sent still wait in the sockets, unread. Closing
 // then reset them (3 to 30 of 40 in flight per stop in test/http/drain.test.ts; CI, 2026-12-06, 21 in
 // test/failure/mixed-load.test.ts). So the drain also waits until no request has arrived for QUIET_MS.
+// Requests stop coming once the pod has left the load balancer. A client that keeps sending to this pod
+// anyway (test/sequence/restarts.test.ts does) would hold the drain until its deadline, and the close would
+// then cut off whatever was in flight, numbers already taken included. So after QUIET_WAIT_MS of traffic
+// the drain ends at the first moment no request is in flight, as it did before the quiet period: requests
+// still unread in the sockets are then refused or reset, untouched, and the client retries them elsewhere.
 import type { Server } from "bun";
 
 /** The drain ends once no request has arrived for this long (and none is in flight): longer than it takes
  * the event loop to read what clients had sent before the stop. */
 const QUIET_MS = 100;
+/** How long the drain waits for the requests to stop coming before it settles for none in flight. */
+const QUIET_WAIT_MS = 1000;
 
 type Fetch = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
 
@@ -27,7 +34,8 @@ export interface Drainable {
   readonly inFlight: number;
   /**
    * From now on answers close their connections; resolves when no request is in flight and none has arrived
-   * for QUIET_MS (true), or when `deadlineMs` has passed (false if some are still running then).
+   * for QUIET_MS, or none is in flight after QUIET_WAIT_MS of continued traffic (true), or when `deadlineMs`
+   * has passed (false if some are still running then).
    */
   drain(deadlineMs: number): Promise<boolean>;
 }
@@ -75,16 +83,18 @@ export function drainable(handler: Fetch): Drainable {
     },
     async drain(deadlineMs) {
       draining = true;
-      const deadline = performance.now() + deadlineMs;
+      const started = performance.now();
+      const deadline = started + deadlineMs;
+      const quietBy = started + Math.min(QUIET_WAIT_MS, deadlineMs);
       let seen = arrivals;
-      let quietSince = performance.now();
+      let quietSince = started;
       for (;;) {
         const now = performance.now();
         if (arrivals !== seen) {
           seen = arrivals;
           quietSince = now;
         }
-        if (inFlight === 0 && now - quietSince >= QUIET_MS) return true;
+        if (inFlight === 0 && (now - quietSince >= QUIET_MS || now >= quietBy)) return true;
         if (now >= deadline) return inFlight === 0;
         await Bun.sleep(5);
       }
