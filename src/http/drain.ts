@@ -4,8 +4,9 @@
 // mid-load in test/failure/mixed-load.test.ts). So we drain ourselves: count requests in flight; once a stop
 // begins, every answer says `Connection: close` (no client reuses that connection), wait until none is in
 // flight (or the deadline), then close the server and whatever idle connections remain. While it drains
-// (a tenth of a second once requests stop coming, at most half the stop deadline) the listener still accepts: on Kubernetes the pod has left
-// the Service's endpoints by then, and a request that does arrive is served, not refused.
+// (a tenth of a second once requests stop coming, about a second if they do not, at most half the stop
+// deadline) the listener still accepts: on Kubernetes the pod has left the Service's endpoints by then, and
+// a request that does arrive is served, not refused.
 //
 // "None in flight" is not enough when handlers answer synchronously (the issue route and /next do, while the
 // buffer holds IDs): a request counts as in flight only while Bun runs its handler, so the count is 0 most of
