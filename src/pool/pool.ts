@@ -117,8 +117,8 @@ export class TypePool {
    * not answer makes it `{ behind: true }` (503), never an error or a hang.
    */
   async issue(): Promise<IssueResult> {
-    const ready = this.#buffer.take();
-    if (ready !== undefined) return this.#issued(ready);
+    const ready = this.issueNow();
+    if (ready !== undefined) return { id: ready };
     this.#options.observer?.waited();
     try {
       return await this.#issueWhenStocked();
@@ -131,7 +131,7 @@ export class TypePool {
   /** The next ID if the buffer holds one now (synchronous: the request path's fast lane), else undefined. */
   issueNow(): string | undefined {
     const id = this.#buffer.take();
-    if (id !== undefined) this.#issued(id);
+    if (id !== undefined) this.#issued();
     return id;
   }
 
@@ -142,7 +142,10 @@ export class TypePool {
     const left = () => deadline - performance.now();
     for (;;) {
       const id = this.#buffer.take();
-      if (id !== undefined) return this.#issued(id);
+      if (id !== undefined) {
+        this.#issued();
+        return { id };
+      }
       if (left() <= 0) return { behind: true };
       const arrived = await within(this.#buffer.refill(), left());
       if (arrived === TIMED_OUT) return this.#takeOr({ behind: true });
@@ -221,13 +224,15 @@ export class TypePool {
   }
 
   #issuedMany(ids: string[]): BatchResult {
-    for (const id of ids) this.#issued(id);
+    for (let i = 0; i < ids.length; i++) this.#issued();
     return { ids };
   }
 
   #takeOr(otherwise: IssueResult): IssueResult {
     const id = this.#buffer.take();
-    return id !== undefined ? this.#issued(id) : otherwise;
+    if (id === undefined) return otherwise;
+    this.#issued();
+    return { id };
   }
 
   #troubleLoggedAt = -Infinity;
@@ -286,7 +291,8 @@ export class TypePool {
     return rest.length;
   }
 
-  #issued(id: string): IssueResult {
+  /** Records that one ID left this pod, in buffer order (metrics; its chunk is forgotten once used up). */
+  #issued(): void {
     this.#options.observer?.issued();
     const head = this.#segments[0];
     if (head && --head.left === 0) {
@@ -298,7 +304,6 @@ export class TypePool {
         this.#options.log({ level: "warn", msg: "forgetting used chunks failed; retried at the next claim", idType: this.#options.idType, error: String(error) }),
       );
     }
-    return { id };
   }
 
   async #claim(count: number): Promise<string[]> {
