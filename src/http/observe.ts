@@ -106,17 +106,15 @@ type Fetch = (request: Request, env?: object) => Response | Promise<Response>;
 type Matched = [[unknown, { path: string }], unknown][];
 interface ObservableApp {
   fetch: Fetch;
+  /** The path Hono routes by (percent-decoded as Hono does). */
+  getPath(request: Request): string;
   router: { match(method: string, path: string): [Matched, ...unknown[]] };
 }
 
 /** The pattern of the route that answers `method path`, or "unmatched" (404s, wrong methods), from the router. */
 function routeOf(app: ObservableApp, request: Request): string {
-  const url = request.url;
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const end = url.indexOf("?", start);
-  const path = start < 0 ? "/" : end < 0 ? url.slice(start) : url.slice(start, end);
   const method = request.method === "HEAD" ? "GET" : request.method;
-  const [matched] = app.router.match(method, path);
+  const [matched] = app.router.match(method, app.getPath(request));
   for (let i = matched.length - 1; i >= 0; i--) {
     const pattern = matched[i]![0][1].path;
     if (pattern !== "*" && pattern !== "/*") return pattern;
