@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { spawnService, type ServiceProcess } from "../test/support/processes";
+import { IMAGE_RUNTIME_ENV } from "./lib/image-env";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -44,7 +45,7 @@ const urlOf = (name: string) => Object.assign(new URL(serverUrl), { pathname: `/
 
 const children: ServiceProcess[] = [];
 async function start(label: string, env: Record<string, string>, main?: string): Promise<{ pod: ServiceProcess; url: string }> {
-  const pod = spawnService({ env: { PORT: "0", ...env }, label, timeoutMs: 3_600_000, ...(main ? { main } : {}) });
+  const pod = spawnService({ env: { ...(main ? {} : IMAGE_RUNTIME_ENV), PORT: "0", ...env }, label, timeoutMs: 3_600_000, ...(main ? { main } : {}) });
   children.push(pod);
   const listening = await pod.waitForLog((line) => line.msg === "listening", 120_000);
   return { pod, url: String(listening.url).replace(/\/$/, "") };

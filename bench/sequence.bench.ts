@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { freePort, spawnService, tempFile } from "../test/support/processes";
+import { IMAGE_RUNTIME_ENV } from "./lib/image-env";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -36,7 +37,7 @@ sequences:
   counters:
     orders: {}
 `);
-const service = spawnService({ env: { CONFIG_PATH: config.path, DATABASE_URL: dbUrl.href, PORT: "0" }, label: "service", timeoutMs: 60 * 60_000 });
+const service = spawnService({ env: { ...IMAGE_RUNTIME_ENV, CONFIG_PATH: config.path, DATABASE_URL: dbUrl.href, PORT: "0" }, label: "service", timeoutMs: 60 * 60_000 });
 const serviceUrl = String((await service.waitForLog((line) => line.msg === "listening", 60_000)).url).replace(/\/$/, "");
 const trivialPort = await freePort();
 const trivial = Bun.spawn([process.execPath, join(ROOT, "bench/lib/trivial-server.ts")], { env: { ...process.env, PORT: String(trivialPort) }, stdout: "inherit", stderr: "inherit" });

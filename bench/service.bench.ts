@@ -17,6 +17,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createRules } from "../wasm/index.js";
 import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
+import { IMAGE_RUNTIME_ENV } from "./lib/image-env";
 import { cpuProbe, machine } from "./lib/measure.js";
 import { startServer, type Server } from "./lib/procs";
 import { runRefillBench } from "./refill.bench";
@@ -62,7 +63,9 @@ writeFileSync(prefilledPath, `id_generator:
 `);
 // The audit (issue 5) puts a database commit under every issuance; the pool's own cost (issue 3's targets) is
 // measured with it off, and issuance with it on (the default) is measured beside it in the same rounds.
-const serviceEnv = (db: BenchDatabase, audit = false, extra: Record<string, string> = {}) => ({ CONFIG_PATH: configPath, DATABASE_URL: db.url, PORT: "0", LOG_LEVEL: "info", IDGEN_AUDIT: audit ? "on" : "off", ...extra });
+// The service runs as the container image runs it (IMAGE_RUNTIME_ENV: the allocator's setting, measured by
+// bench/memory.bench.ts).
+const serviceEnv = (db: BenchDatabase, audit = false, extra: Record<string, string> = {}) => ({ ...IMAGE_RUNTIME_ENV, CONFIG_PATH: configPath, DATABASE_URL: db.url, PORT: "0", LOG_LEVEL: "info", IDGEN_AUDIT: audit ? "on" : "off", ...extra });
 
 const databases: BenchDatabase[] = [];
 const servers: Server[] = [];

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { spawnService } from "../test/support/processes";
+import { IMAGE_RUNTIME_ENV } from "./lib/image-env";
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 20);
@@ -31,7 +32,7 @@ writeFileSync(configPath, `id_generator:
     farmer:
       id_length: 12
 `);
-const pod = spawnService({ env: { CONFIG_PATH: configPath, DATABASE_URL: dbUrl.href, PORT: "0" }, label: "soak", timeoutMs: (MINUTES + 5) * 60_000 });
+const pod = spawnService({ env: { ...IMAGE_RUNTIME_ENV, CONFIG_PATH: configPath, DATABASE_URL: dbUrl.href, PORT: "0" }, label: "soak", timeoutMs: (MINUTES + 5) * 60_000 });
 const listening = await pod.waitForLog((line) => line.msg === "listening", 60_000);
 const base = String(listening.url).replace(/\/$/, "");
 

@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { IMAGE_RUNTIME_ENV } from "../../bench/lib/image-env";
 import { createApp } from "../../src/http/app";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -123,6 +124,13 @@ describe("Dockerfile", () => {
     const path = /\/(\w+)`/.exec(command.at(-1)!)![1];
     expect((await createApp().request(`/${path}`)).status).toBe(200);
     expect(runtime.find((i) => i.op === "EXPOSE")!.args).toBe(runtime.find((i) => i.op === "ENV")!.args.match(/PORT=(\d+)/)![1]!);
+  });
+
+  test("sets the runtime environment the benchmarks start the service with (bench/lib/image-env.ts)", () => {
+    const env = Object.fromEntries(
+      runtime.filter((i) => i.op === "ENV").flatMap((i) => i.args.split(/\s+/).map((pair) => pair.split("=") as [string, string])),
+    );
+    for (const [name, value] of Object.entries(IMAGE_RUNTIME_ENV)) expect(`${name}=${env[name]}`).toBe(`${name}=${value}`);
   });
 
   test("everything the service and the migrate script load at run time is in the image", () => {
