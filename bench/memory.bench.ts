@@ -18,15 +18,15 @@
 // and memory-latest.md. Knobs: BENCH_ROUNDS (6), BENCH_SECONDS (5), BENCH_CONNECTIONS (50).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import postgres from "postgres";
-import { spawnService, type ServiceProcess } from "../test/support/processes";
+import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
 import { IMAGE_RUNTIME_ENV } from "./lib/image-env";
+import { startServer, type Server } from "./lib/procs";
+import { median } from "./lib/stats";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROOT = resolve(import.meta.dir, "..");
-const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const PATH = "/v1/idgenerator/farmer/id";
 /** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on Linux x86 and arm). */
 const TICKS = 100;
@@ -38,11 +38,6 @@ if (!Bun.which("wrk")) {
 mkdirSync(join(ROOT, ".data"), { recursive: true });
 const luaPath = join(ROOT, ".data", `bench-memory-${process.pid}.lua`);
 writeFileSync(luaPath, 'wrk.method = "POST"\nwrk.body = ""\n');
-
-const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
-const databases = [`idgen_bench_purge_default_${process.pid}`, `idgen_bench_purge_off_${process.pid}`];
-for (const name of databases) await admin`create database ${admin(name)}`;
-const urlOf = (name: string) => Object.assign(new URL(serverUrl), { pathname: `/${name}` }).href;
 
 /** CPU seconds per thread of a process, threads named as the kernel shows them (digits dropped), the main one "main". */
 function threadCpu(pid: number): Record<string, number> {
@@ -75,18 +70,17 @@ function postgresCpu(): number {
   }
   return sum;
 }
-function residentMb(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { rss: Math.round(kb("VmRSS") / 1024), peak: Math.round(kb("VmHWM") / 1024) };
+const databases: BenchDatabase[] = [];
+const servers: Server[] = [];
+async function start(label: string, script: string, env: Record<string, string>): Promise<Server> {
+  const server = await startServer(label, script, { PORT: "0", ...env });
+  servers.push(server);
+  return server;
 }
-
-const children: ServiceProcess[] = [];
-async function start(label: string, env: Record<string, string>, main?: string): Promise<{ pod: ServiceProcess; url: string }> {
-  const pod = spawnService({ env: { PORT: "0", ...env }, label, timeoutMs: 3_600_000, ...(main ? { main } : {}) });
-  children.push(pod);
-  const listening = await pod.waitForLog((line) => line.msg === "listening", 120_000);
-  return { pod, url: String(listening.url).replace(/\/$/, "") };
+async function service(label: string, env: Record<string, string>): Promise<Server> {
+  const db = await benchDatabase(label);
+  databases.push(db);
+  return start(label, "src/main.ts", { IDGEN_AUDIT: "off", DATABASE_URL: db.url, ...env });
 }
 
 interface Sample {
@@ -131,18 +125,11 @@ async function measure(variant: string, round: number, pid: number, url: string)
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 try {
-  const common = { IDGEN_AUDIT: "off" };
   const processes = {
-    trivial: await start("trivial", {}, join(ROOT, "bench/lib/trivial-server.ts")),
-    "service, purging (Bun's default)": await start("purge-default", { ...common, DATABASE_URL: urlOf(databases[0]!) }),
-    "service, MIMALLOC_PURGE_DELAY=-1 (the image's)": await start("purge-off", { ...common, DATABASE_URL: urlOf(databases[1]!), ...IMAGE_RUNTIME_ENV }),
+    trivial: await start("trivial", "bench/lib/trivial-server.ts", {}),
+    "service, purging (Bun's default)": await service("purge_default", {}),
+    "service, MIMALLOC_PURGE_DELAY=-1 (the image's)": await service("purge_off", IMAGE_RUNTIME_ENV),
   };
   // Warm-up: the first refill landed (an ID is issued), JIT warm, connections open.
   for (const { url } of Object.values(processes)) {
@@ -161,13 +148,16 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]!);
     for (const variant of order) {
-      const { pod, url } = processes[variant];
-      const sample = await measure(variant, round, pod.proc.pid, url);
+      const { pid, url } = processes[variant];
+      const sample = await measure(variant, round, pid, url);
       samples.push(sample);
       console.log(JSON.stringify(sample));
     }
   }
-  const memory = Object.fromEntries(names.map((name) => [name, residentMb(processes[name].pod.proc.pid)]));
+  const memory = Object.fromEntries(names.map((name) => {
+    const { rssMb, peakMb } = processes[name].memory();
+    return [name, { rss: Math.round(rssMb), peak: Math.round(peakMb) }];
+  }));
 
   const byVariant = (variant: string) => samples.filter((sample) => sample.variant === variant);
   const ratioTo = (variant: string, base: string) =>
@@ -211,9 +201,6 @@ try {
   writeFileSync(join(ROOT, "bench/results/memory-latest.md"), md);
   console.log(md);
 } finally {
-  for (const child of children) child.signal("SIGTERM");
-  await Promise.all(children.map((child) => child.waitForExit(15_000)));
-  for (const child of children) child.signal("SIGKILL");
-  for (const name of databases) await admin`drop database if exists ${admin(name)} with (force)`;
-  await admin.end();
+  await Promise.all(servers.map((server) => server.stop()));
+  await Promise.all(databases.map((db) => db.drop()));
 }
