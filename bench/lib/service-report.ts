@@ -71,7 +71,10 @@ export function markdown(results: Results, files: { reportFile: string; svgFile:
   const m = results.machine;
   const issue = results.scenarios.find((s: Results) => s.name === "issue");
   const ceiling = results.scenarios.find((s: Results) => s.target === "ceiling");
-  const shipped = results.refill.variants.find((v: Results) => v.name.startsWith("shipped"));
+  // The target is about refill speed when it matters: pods waiting on a drained pool. The healthy pool's
+  // refill (one part, by design: background work that leaves a core to the requests) is shown beside it.
+  const shipped = results.refill.variants.find((v: Results) => v.name.startsWith("shipped, pool drained"));
+  const healthy = results.refill.variants.find((v: Results) => v.name.startsWith("shipped, pool healthy"));
   const before = results.refill.variants[0];
   const last = results.issuedAfter.at(-1);
   const lines: string[] = [];
@@ -84,7 +87,7 @@ export function markdown(results: Results, files: { reportFile: string; svgFile:
   lines.push(`## Targets (issue 3)`, ``, `| target | measured | verdict |`, `|---|---|---|`);
   lines.push(`| single-ID issuance ≥ 0.8× the trivial handler (audit off) | ${x(issue?.ratioToCeiling)} (${k(issue?.requestsPerSecond)} vs ${k(ceiling?.requestsPerSecond)} req/s) | ${verdict(issue?.ratioToCeiling === undefined ? undefined : issue.ratioToCeiling >= 0.8)} |`);
   lines.push(`| issuance p99 ≤ 3× the trivial handler's | ${x(issue?.p99RatioToCeiling)} (${ms(issue?.p99Ms)} vs ${ms(ceiling?.p99Ms)}) | ${verdict(issue?.p99RatioToCeiling === undefined ? undefined : issue.p99RatioToCeiling <= 3)} |`);
-  lines.push(`| refill ≥ 150k IDs/s into PostgreSQL, length 10 | ${k(shipped?.idsPerSecond)} IDs/s, whole refill path (${x(shipped?.ratioToBefore)} the path before this work, ${k(before?.idsPerSecond)}) | ${verdict(shipped ? shipped.idsPerSecond >= 150_000 : undefined)} |`);
+  lines.push(`| refill ≥ 150k IDs/s into PostgreSQL, length 10 | ${k(shipped?.idsPerSecond)} IDs/s into a drained pool, whole refill path (${x(shipped?.ratioToBefore)} the path before this work, ${k(before?.idsPerSecond)}); ${k(healthy?.idsPerSecond)} IDs/s topping up a healthy pool (one transaction, by design) | ${verdict(shipped ? shipped.idsPerSecond >= 150_000 : undefined)} |`);
   lines.push(`| issuance after 5M issued ≥ 0.9× a fresh pool | after ${k(last?.issued)}: ${x(last?.ratioToFresh)} | ${last?.issued >= 5_000_000 ? verdict(last.ratioToFresh >= 0.9) : "not measured in this mode"} |`, ``);
 
   lines.push(`## HTTP scenarios`, ``, `![throughput as a share of the ceiling](${rel(files.svgFile)})`, ``);
