@@ -16,10 +16,11 @@
 // /v1/idgenerator/farmer/id, reading each process's CPU per thread and the database server's CPU before and
 // after each run. Reports medians, per-round ratios and resident memory. Writes bench/results/memory-<date>.json
 // and memory-latest.md. Knobs: BENCH_ROUNDS (6), BENCH_SECONDS (5), BENCH_CONNECTIONS (50).
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
 import { IMAGE_RUNTIME_ENV } from "./lib/image-env";
+import { postgresCpu, threadCpu } from "./lib/proc-cpu";
 import { startServer, type Server } from "./lib/procs";
 import { median } from "./lib/stats";
 
@@ -28,8 +29,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROOT = resolve(import.meta.dir, "..");
 const PATH = "/v1/idgenerator/farmer/id";
-/** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on Linux x86 and arm). */
-const TICKS = 100;
 
 if (!Bun.which("wrk")) {
   console.error("wrk is not installed: apt-get install -y wrk");
@@ -39,37 +38,6 @@ mkdirSync(join(ROOT, ".data"), { recursive: true });
 const luaPath = join(ROOT, ".data", `bench-memory-${process.pid}.lua`);
 writeFileSync(luaPath, 'wrk.method = "POST"\nwrk.body = ""\n');
 
-/** CPU seconds per thread of a process, threads named as the kernel shows them (digits dropped), the main one "main". */
-function threadCpu(pid: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = tid === String(pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+$/, "");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS;
-    } catch {
-      // A thread that ended between the listing and the read.
-    }
-  }
-  return out;
-}
-/** CPU seconds of every process named postgres on this machine (the database server, when it is local). */
-function postgresCpu(): number {
-  let sum = 0;
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(postgres)")) continue;
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      sum += (Number(fields[11]) + Number(fields[12])) / TICKS;
-    } catch {
-      // A backend that ended meanwhile.
-    }
-  }
-  return sum;
-}
 const databases: BenchDatabase[] = [];
 const servers: Server[] = [];
 async function start(label: string, script: string, env: Record<string, string>): Promise<Server> {
@@ -99,12 +67,12 @@ interface Sample {
 
 async function measure(variant: string, round: number, pid: number, url: string): Promise<Sample> {
   const before = threadCpu(pid);
-  const pg0 = postgresCpu();
+  const pg0 = postgresCpu().seconds;
   const run = Bun.spawn(["wrk", "-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "-s", luaPath, url + PATH], { stdout: "pipe", stderr: "pipe" });
   const out = await new Response(run.stdout).text();
   await run.exited;
   const after = threadCpu(pid);
-  const pg1 = postgresCpu();
+  const pg1 = postgresCpu().seconds;
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const perRequest = (seconds: number) => Number(((seconds * 1e6) / requests).toFixed(2));
   const threadsUs: Record<string, number> = {};
