@@ -10,7 +10,7 @@ import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry";
 import { requireScope } from "./auth";
 import { mountDocs } from "./docs";
 import { MemoRouter } from "./memo-router";
-import { hotRoute, idHeaders, observeRequests, requestIdOf, type ObserveOptions } from "./observe";
+import { hotRoute, jsonWithId, observeRequests, requestIdOf, type ObserveOptions } from "./observe";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
 import { sequenceHandlers, type SequenceDeps } from "./sequence/handlers";
@@ -69,7 +69,7 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     if (access) for (const path of ["/next", "/range", "/counters/*"]) app.use(path, requireScope(access, "issue", { idType: () => undefined }));
     mountSequences(app, sequenceHandlers(opts.sequences), opts.sequences.sequences);
   }
-  hotRoute(app, "GET", "/livez", (c) => c.json({ status: "alive" }, 200, idHeaders(c)));
+  hotRoute(app, "GET", "/livez", (c) => jsonWithId(c, { status: "alive" }));
   app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   const metrics = opts.metrics;
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.expose(), 200, { "Content-Type": EXPOSITION_CONTENT_TYPE }));

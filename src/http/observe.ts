@@ -75,6 +75,22 @@ export function idHeaders(c: Context, headers?: Record<string, string>): Record<
   return headers === undefined ? { [REQUEST_ID_HEADER]: requestId } : { ...headers, [REQUEST_ID_HEADER]: requestId };
 }
 
+const JSON_TYPE = "application/json";
+const JSON_ONLY: Record<string, string> = { "Content-Type": JSON_TYPE };
+
+/**
+ * A 200 (or `status`) JSON answer carrying X-Request-Id, for the hot routes. Hono's c.json() copies two or more
+ * headers into a Headers object before making the Response, about 0.8 µs a request on Bun; a plain headers
+ * object goes straight to the Response (a trivial handler answering with X-Request-Id both ways, wrk -c50,
+ * 5 rounds, 2026-12-06: 10.4 against 9.6 µs of server CPU per request). Same bytes as c.json(value, status,
+ * idHeaders(c)). Only for handlers before which no middleware set headers on the context (c.header()): none
+ * on these routes does; c.json() would carry such headers, this does not.
+ */
+export function jsonWithId(c: Context, value: unknown, status = 200): Response {
+  const requestId = requestIdToSend(c);
+  return new Response(JSON.stringify(value), { status, headers: requestId === undefined ? JSON_ONLY : { "Content-Type": JSON_TYPE, [REQUEST_ID_HEADER]: requestId } });
+}
+
 /** The request id, for a handler that puts it into every response it makes itself (marks it sent). */
 export function requestIdToSend(c: Context): string | undefined {
   const edge = edgeOf(c);

@@ -6,7 +6,7 @@ import { lookupId } from "../../issuance/audit";
 import { bounded } from "../../issuance/idempotency";
 import type { IdIssuer } from "../../pool/issuer";
 import { requireScope, type Access } from "../auth";
-import { hotRoute, idHeaders } from "../observe";
+import { hotRoute, jsonWithId } from "../observe";
 import { envelope, errorResponse } from "./envelope";
 import { answerIssuance, type IssuanceDeps } from "./issuance";
 
@@ -220,7 +220,7 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Acces
     if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
     if (!audited && c.req.header("idempotency-key") === undefined) {
       const id = issuer.issueNow(id_type);
-      if (id !== undefined) return c.json(envelope({ id }), 200, idHeaders(c));
+      if (id !== undefined) return jsonWithId(c, envelope({ id }));
     }
     return answerIssuance(c, deps.issuance, id_type, "", () => issuer.issue(id_type));
   });
@@ -249,7 +249,7 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Acces
     if (problems.length > 0) return errorResponse(c, "invalidParameter", problems.join("; "));
     if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
     const { valid, reason } = issuer.validate(id_type, id);
-    return c.json(envelope({ id, valid, reason }), 200, idHeaders(c));
+    return jsonWithId(c, envelope({ id, valid, reason }));
   });
 
   app.openapi(healthRoute, async (c) => {
