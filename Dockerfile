@@ -39,9 +39,10 @@ WORKDIR /app
 ENV NODE_ENV=production PORT=8080
 # Bun's allocator (mimalloc) keeps the memory it frees instead of handing it back to the OS within 100 ms.
 # Under load the service's JS heap is freed and refilled in bulk at every collection; purging it made the
-# kernel fault the same pages in again, on the main thread and on two helper threads: 1.22x issuance
-# throughput with -1 (npm run bench:memory, bench/results/memory-latest.md), at about 50 MB more resident
-# memory (the peak stays where it was). Set it to 100 (or unset it) to return memory sooner at that CPU cost.
+# kernel fault the same pages in again, on the main thread and on two helper threads: 1.03x to 1.22x issuance
+# throughput with -1 depending on the machine (npm run bench:memory, bench/results/memory-latest.md). The cost:
+# a pod's resident memory stays at its peak (556 MB after npm run bench's mixed load), hence the 768Mi limit in
+# deploy/base. Set it to 100 (or unset it) to return memory sooner and run with a smaller limit.
 ENV MIMALLOC_PURGE_DELAY=-1
 COPY --from=deps /app/node_modules node_modules
 COPY package.json ./

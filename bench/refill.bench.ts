@@ -33,7 +33,7 @@ const ALL_VARIANTS: { name: string; schema: Schema; options: RefillOptions; note
   { name: "COPY after probe, 1 transaction", schema: "005", options: { register: shipped, parts: 1 }, note: "COPY only" },
   { name: "COPY after probe, 3 parts", schema: "005", options: { register: shipped, parts: 3 }, note: "more parts than cores" },
   { name: "refills on the event loop (replenishPool defaults)", schema: "005", options: {}, note: "COPY after probe, 2 parts, steps of 10k (refill_in_worker: false)" },
-  { name: "shipped, pool drained: the refill thread's settings", schema: "005", options: THREAD_REFILL, drained: true, note: "COPY after probe, steps 10k doubling to 50k; the pool was empty (all claimed), so 2 parts: what pods waiting on a refill get" },
+  { name: "shipped, pool drained: the refill thread's settings", schema: "005", options: THREAD_REFILL, drained: true, note: "COPY after probe, steps 10k doubling to 200k; the pool was empty (all claimed), so 2 parts: what pods waiting on a refill get" },
   { name: "shipped, pool healthy: the refill thread's settings", schema: "005", options: THREAD_REFILL, note: "the same; the pool still held more than a quarter of its target, so 1 part (background: leaves a core to the requests)" },
 ];
 
