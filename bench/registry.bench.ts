@@ -39,6 +39,13 @@ for (const [name, values] of [["BENCH_SIZES", SIZES], ["BENCH_STEPS", STEPS], ["
     process.exit(1);
   }
 }
+// The length-10 space holds 103,311,928 valid IDs (bench/results/rules-latest.md); past about half of it most
+// draws are IDs registered already and the preload crawls, so larger registries need a longer type.
+const MAX_SIZE = 50_000_000;
+if (SIZES.some((size) => size > MAX_SIZE)) {
+  console.error(`BENCH_SIZES: at most ${MAX_SIZE.toLocaleString("en")} IDs (half of the length-10 space this benchmark uses)`);
+  process.exit(1);
+}
 const log = (message: string) => console.error(`[bench:registry] ${message}`);
 
 interface Sample {
