@@ -16,7 +16,7 @@
 // chunks), each batch one transaction, as a refill step runs. Measures per inserted ID: wall time, the local
 // PostgreSQL server's CPU (from /proc: only when the server runs on this machine) and WAL bytes
 // (pg_current_wal_lsn). Generation is outside the timing: this is the database's share of a refill.
-// Writes bench/results/registry-<date>.json and registry-latest.md.
+// Writes registry-<date>.json and registry-latest.md to RESULTS_DIR (default bench/results).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createRules } from "../wasm/index.js";
@@ -30,7 +30,7 @@ const STEPS = (process.env.BENCH_STEPS ?? "5000,50000,200000").split(",").map(Nu
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 400_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const PRELOAD_BATCH = 500_000;
-const ROOT = resolve(import.meta.dir, "..");
+const RESULTS_DIR = process.env.RESULTS_DIR ?? resolve(import.meta.dir, "results");
 const TYPE = "bench";
 
 for (const [name, values] of [["BENCH_SIZES", SIZES], ["BENCH_STEPS", STEPS], ["BENCH_TOTAL", [TOTAL]], ["BENCH_ROUNDS", [ROUNDS]]] as const) {
@@ -132,8 +132,8 @@ try {
   );
   const date = new Date().toISOString();
   const results = { date, command: "npm run bench:registry", server: { version: settings!.version, sharedBuffers: settings!.shared_buffers, local }, settings: { SIZES, STEPS, TOTAL, ROUNDS }, summary, samples };
-  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  writeFileSync(join(ROOT, `bench/results/registry-${date.slice(0, 10)}.json`), JSON.stringify(results, null, 2) + "\n");
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `registry-${date.slice(0, 10)}.json`), JSON.stringify(results, null, 2) + "\n");
   const md = [
     `# Refill cost in PostgreSQL against the registry's size (${date})`,
     "",
@@ -149,7 +149,7 @@ try {
     "The index grows by about " + (sizes.length > 1 && sizes.at(-1)!.registered > 0 ? `${Math.round((sizes.at(-1)!.indexMb / sizes.at(-1)!.registered) * 1e6)} MB` : "–") + " per million IDs registered. docs/operations.md (\"The registry and shared_buffers\") says what to do with these figures.",
     "",
   ].join("\n");
-  writeFileSync(join(ROOT, "bench/results/registry-latest.md"), md);
+  writeFileSync(join(RESULTS_DIR, "registry-latest.md"), md);
   console.log(md);
 } finally {
   await db.drop();

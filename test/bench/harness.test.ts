@@ -109,3 +109,37 @@ test("bench:startup runs end to end and puts its section into the report, replac
   const results = JSON.parse(readFileSync(join(dir, jsonName!), "utf8"));
   for (const row of results.rows) expect(row.medians.ready).toBeGreaterThanOrEqual(row.medians.live);
 }, 300_000);
+
+test("bench:registry grows a registry, measures refills at each size and step, writes its results and drops its database", async () => {
+  const out = mkdtempSync(join(dir, "registry-"));
+  const child = Bun.spawn([process.execPath, join(ROOT, "bench/registry.bench.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: serverUrl, RESULTS_DIR: out, BENCH_SIZES: "0,30000", BENCH_STEPS: "1000,4000", BENCH_TOTAL: "8000", BENCH_ROUNDS: "1" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+  if (code !== 0) console.error(stderr);
+  expect(code).toBe(0);
+  const results = JSON.parse(readFileSync(join(out, readdirSync(out).find((name) => /^registry-.*\.json$/.test(name))!), "utf8"));
+  // Two sizes (the second reached by the preload, past what the first size's refills added) times two steps.
+  expect(results.summary.map((row: { step: number }) => row.step)).toEqual([1000, 4000, 1000, 4000]);
+  expect(results.summary[0].registered).toBe(0);
+  expect(results.summary[2].registered).toBeGreaterThanOrEqual(30_000);
+  expect(results.summary[2].indexMb).toBeGreaterThanOrEqual(0);
+  for (const sample of results.samples) {
+    expect(sample.added).toBeGreaterThan(0.9 * 8000); // BENCH_TOTAL per step and round
+    expect(sample.walBytesPerId).toBeGreaterThan(0);
+  }
+  const md = readFileSync(join(out, "registry-latest.md"), "utf8");
+  expect(md).toContain("| IDs registered (at the start) |");
+  expect(md.split("\n").filter((line) => /^\| [\d,]+ \| \d+ \| \d+ \| [\d,]+ \|/.test(line))).toHaveLength(4);
+  const postgres = (await import("postgres")).default;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+  try {
+    const left = await admin`select datname from pg_database where datname like 'idgen_bench_registry_%'`;
+    expect(left.map((row) => row.datname)).toEqual([]);
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+}, 300_000);
