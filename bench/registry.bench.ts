@@ -12,15 +12,15 @@
 // batches of 500,000 outside the timing. At each size, after a CHECKPOINT (the worst case for full-page
 // writes, as just after any checkpoint), interleaved rounds insert BENCH_TOTAL fresh candidates (default
 // 400,000) per refill size (BENCH_STEPS, default 5000,50000,200000: the default configuration's refill, the refill thread's largest step and a large
-// one) with registerFresh (src/pool/queries.ts: the probe for known IDs, COPY into pool_id, COPY of the
-// chunks), each batch one transaction, as a refill step runs. Measures per inserted ID: wall time, the local
+// one) with addGenerated (src/pool/queries.ts: the probe for known IDs, COPY into pool_id, COPY of the
+// chunks, the type's counter), each batch one transaction, as a refill step runs. Measures per inserted ID: wall time, the local
 // PostgreSQL server's CPU (from /proc: only when the server runs on this machine) and WAL bytes
 // (pg_current_wal_lsn). Generation is outside the timing: this is the database's share of a refill.
 // Writes registry-<date>.json and registry-latest.md to RESULTS_DIR (default bench/results).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createRules } from "../wasm/index.js";
-import { registerFresh } from "../src/pool/queries";
+import { addGenerated } from "../src/pool/queries";
 import { benchDatabase, SERVER_URL } from "./lib/bench-db";
 import { postgresCpu } from "./lib/proc-cpu";
 import { median } from "./lib/stats";
@@ -71,12 +71,8 @@ try {
   const local = postgresCpu().processes > 0;
   if (!local) log("no postgres process on this machine: the database's CPU is not measured (wall time and WAL only)");
   const registered = async () => Number((await sql<{ generated: string }[]>`select generated from id_type where name = ${TYPE}`)[0]!.generated);
-  const insert = (candidates: string[]) =>
-    sql.begin(async (tx) => {
-      const added = await registerFresh(tx, TYPE, candidates, 1000);
-      await tx`update id_type set generated = generated + ${added} where name = ${TYPE}`;
-      return added;
-    });
+  // What a refill step does inside its transaction once it holds the type's lock (replenish.ts).
+  const insert = (candidates: string[]) => sql.begin((tx) => addGenerated(tx, TYPE, candidates, 1000));
 
   for (const size of [...SIZES].sort((a, b) => a - b)) {
     for (let now = await registered(); now < size; now = await registered()) {
@@ -139,7 +135,7 @@ try {
     "",
     `\`npm run bench:registry\`: PostgreSQL ${settings!.version}, shared_buffers ${settings!.shared_buffers}; one length-10 type; at each registry size a`,
     `CHECKPOINT, then ${ROUNDS} interleaved rounds inserting ${TOTAL.toLocaleString("en")} candidates per refill size with the refill's insert`,
-    "(registerFresh: probe, COPY into pool_id, COPY of the chunks; one transaction per refill). Medians over rounds, per ID added.",
+    "(addGenerated: probe, COPY into pool_id, COPY of the chunks, the counter; one transaction per refill). Medians over rounds, per ID added.",
     "Generation is not included: this is the database's share of a refill.",
     "",
     "| IDs registered (at the start) | pool_id index, MB | pool_id heap, MB | refill size | µs per ID (wall) | IDs/s | PostgreSQL CPU µs per ID | WAL bytes per ID |",
