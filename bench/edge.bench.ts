@@ -42,7 +42,10 @@ const VARIANTS: [string, { fetch: (request: Request) => Response | Promise<Respo
   ["+ read one request header", hono(async (c, next) => void (c.req.raw.headers.get("x-request-id"), await next()))],
   ["+ set one response header after the handler", hono(async (c, next) => void (await next(), c.res.headers.set("X-Request-Id", "abc")))],
   ["+ c.header() before the handler", hono(async (c, next) => void (c.header("X-Request-Id", "abc"), await next()))],
-  ["header given when the Response is made", hono(undefined, (c) => c.json(alive, 200, { "X-Request-Id": "abc" }))],
+  // Given when the Response is made: through c.json(), which copies two or more headers into a Headers object,
+  // and as a plain object straight to new Response() (what src/http/observe.ts jsonWithId does).
+  ["header given when the Response is made, by c.json()", hono(undefined, (c) => c.json(alive, 200, { "X-Request-Id": "abc" }))],
+  ["header given when the Response is made, plain object to new Response()", hono(undefined, () => new Response(JSON.stringify(alive), { headers: { "Content-Type": "application/json", "X-Request-Id": "abc" } }))],
   ["the service's app, no metrics", createApp({})],
   ["the service's app, request metrics", createApp({ observe: { record } })],
 ];
