@@ -126,7 +126,7 @@ test("bench:registry grows a registry, measures refills at each size and step, w
   expect(results.summary.map((row: { step: number }) => row.step)).toEqual([1000, 4000, 1000, 4000]);
   expect(results.summary[0].registered).toBe(0);
   expect(results.summary[2].registered).toBeGreaterThanOrEqual(30_000);
-  expect(results.summary[2].indexMb).toBeGreaterThanOrEqual(0);
+  expect(results.summary[2].indexMb).toBeGreaterThan(0); // ~1.5 MB of primary key for 30,000+ IDs
   for (const sample of results.samples) {
     expect(sample.added).toBeGreaterThan(0.9 * 8000); // BENCH_TOTAL per step and round
     expect(sample.walBytesPerId).toBeGreaterThan(0);
