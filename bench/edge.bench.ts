@@ -7,7 +7,8 @@
 // (reading one request header builds the request's Headers; changing a Response's headers after it is made
 // builds them again), while headers given as a plain object when the Response is made cost nothing
 // measurable. The last rows are the service's own app (request ids, metrics, every route mounted) on
-// /livez, the floor under every route of the service.
+// /livez, the floor under every route of the service: through Hono, and through its lane (src/http/lane.ts),
+// as src/main.ts serves it.
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
@@ -36,21 +37,25 @@ const record = (route: string, method: string, status: number, seconds: number) 
   found.observe(seconds);
 };
 
-const VARIANTS: [string, { fetch: (request: Request) => Response | Promise<Response> }][] = [
+const lanedApp = createApp({ observe: { record } });
+type Served = { fetch: (request: Request) => Response | Promise<Response>; lanes?: ReturnType<typeof lanedApp.bunRoutes> };
+const VARIANTS: [string, Served][] = [
   ["trivial Hono handler", hono()],
   ["+ one no-op middleware", hono(async (_c, next) => void (await next()))],
   ["+ read one request header", hono(async (c, next) => void (c.req.raw.headers.get("x-request-id"), await next()))],
   ["+ set one response header after the handler", hono(async (c, next) => void (await next(), c.res.headers.set("X-Request-Id", "abc")))],
   ["+ c.header() before the handler", hono(async (c, next) => void (c.header("X-Request-Id", "abc"), await next()))],
   // Given when the Response is made: through c.json(), which copies two or more headers into a Headers object,
-  // and as a plain object straight to new Response() (what src/http/observe.ts jsonWithId does).
+  // and as a plain object straight to new Response() (what src/http/observe.ts jsonAnswer does).
   ["header given when the Response is made, by c.json()", hono(undefined, (c) => c.json(alive, 200, { "X-Request-Id": "abc" }))],
   ["header given when the Response is made, plain object to new Response()", hono(undefined, () => new Response(JSON.stringify(alive), { headers: { "Content-Type": "application/json", "X-Request-Id": "abc" } }))],
   ["the service's app, no metrics", createApp({})],
   ["the service's app, request metrics", createApp({ observe: { record } })],
+  // As src/main.ts serves it: /livez is a lane (src/http/lane.ts), Bun's router answering before Hono.
+  ["the service's app through its lanes, request metrics", { fetch: (request) => lanedApp.fetch(request), lanes: lanedApp.bunRoutes() }],
 ];
 
-const servers = VARIANTS.map(([, app]) => Bun.serve({ port: 0, fetch: (request) => app.fetch(request) }));
+const servers = VARIANTS.map(([, app]) => Bun.serve({ port: 0, fetch: (request) => app.fetch(request), ...(app.lanes ? { routes: app.lanes } : {}) }));
 async function cpuPerRequest(url: string): Promise<{ micros: number; rate: number }> {
   const before = process.cpuUsage();
   const child = Bun.spawn([wrk, "-t1", "-c50", `-d${SECONDS}s`, url], { stdout: "pipe", stderr: "pipe" });

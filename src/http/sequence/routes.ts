@@ -2,20 +2,23 @@
 // same under /counters/{name}/ for named counters, and a counter's state. The OpenAPI definitions
 // (openapi.ts) are registered for /openapi.json; the handlers (handlers.ts) check their parameters by hand.
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { hotRoute, requestIdToSend } from "../observe";
+import type { Lanes } from "../lane";
+import { hotRoute } from "../observe";
 import { sequenceError } from "./errors";
 import type { Sequences } from "../../sequence/sequences";
 import type { SequenceHandlers } from "./handlers";
 import { nextRoute, rangeRoute, stateRoute } from "./openapi";
 
-export function mountSequences(app: OpenAPIHono, handlers: SequenceHandlers, sequences: Sequences): void {
+export function mountSequences(app: OpenAPIHono, lanes: Lanes, handlers: SequenceHandlers, sequences: Sequences): void {
   for (const route of [nextRoute("/next"), rangeRoute("/range"), nextRoute("/counters/{name}/next"), rangeRoute("/counters/{name}/range"), stateRoute]) {
     app.openAPIRegistry.registerPath(route);
   }
-  hotRoute(app, "GET", "/next", (c) => handlers.next(c.req.raw, undefined, requestIdToSend(c)));
-  hotRoute(app, "GET", "/counters/:name/next", (c) => handlers.next(c.req.raw, c.req.param("name"), requestIdToSend(c)));
-  hotRoute(app, "GET", "/range", (c) => handlers.range(c.req.raw, undefined, requestIdToSend(c)));
-  hotRoute(app, "GET", "/counters/:name/range", (c) => handlers.range(c.req.raw, c.req.param("name"), requestIdToSend(c)));
+  // Quick answers that always answer (src/http/lane.ts): the handlers take plain Requests and report their
+  // own errors. /range is a lane too: one request carries up to 100,000 numbers, but it is the same lookup.
+  hotRoute(app, lanes, "GET", "/next", (request, _params, requestId) => handlers.next(request, undefined, requestId));
+  hotRoute(app, lanes, "GET", "/counters/:name/next", (request, { name }, requestId) => handlers.next(request, name, requestId));
+  hotRoute(app, lanes, "GET", "/range", (request, _params, requestId) => handlers.range(request, undefined, requestId));
+  hotRoute(app, lanes, "GET", "/counters/:name/range", (request, { name }, requestId) => handlers.range(request, name, requestId));
   app.get("/counters/:name", async (c) => {
     const name = c.req.param("name");
     const counter = handlers.findCounter(name);

@@ -1,0 +1,92 @@
+// The fast lane: Bun's own router in front of the Hono app, for the few hot routes (issue one ID, validate, /next,
+// /livez), and only for their common case. Everything else, and every case a hot route's quick answer declines
+// (an error to report, an Idempotency-Key, audit on, an empty buffer), goes to the Hono app as before.
+//
+// Why: on a hot route, Hono's dispatch (context object, router, handler composition) and the app's own edge cost
+// more than the handler. `npm run bench:edge` (its last rows) measures one route both ways as server CPU per
+// request; issue 3 asks issuance to run at 0.8× a trivial Hono handler, whose whole cost is that dispatch plus
+// one c.json().
+//
+// One answer, two doors. A hot route is written once, as a quick answer on a plain Request
+// (`Quick` below), and registered with hotRoute() (src/http/observe.ts), which puts it on the Hono app (where
+// app.request(), the tests' door, and any request Bun's router does not take reach it) and here. Both doors
+// give the quick answer the same request id, record the same metrics under the same route pattern, and fall
+// back to the same slow handler. A quick answer either answers, carrying X-Request-Id when given one, or returns
+// undefined before it has changed anything, and the request goes on to Hono, which runs the route in full.
+// test/http/lane.test.ts sends the same requests through both doors of one service and compares the answers.
+//
+// What Bun's router takes: exactly the route's method on exactly its path (no trailing slash, no `//`, no
+// `.` or `..` segments: those go to Hono, as before); path parameters are percent-decoded as Hono decodes
+// them. A GET lane also declares HEAD, sending it to Hono: Bun would otherwise answer HEAD with the GET handler.
+// With API keys configured, no lane is served (the key checks are Hono middleware on those routes).
+import type { Server } from "bun";
+import type { RequestEdge } from "./observe";
+
+/** A hot route's quick answer; `params` are its path parameters, `requestId` the edge's (absent outside it). */
+export type Quick = (request: Request, params: Record<string, string>, requestId: string | undefined) => Response | Promise<Response> | undefined;
+
+type Fetch = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
+type RouteHandler = (request: Request & { params: Record<string, string> }, server: Server<undefined>) => Response | Promise<Response>;
+/** Bun.serve's `routes`: per path, per method. */
+export type BunRoutes = Record<string, Partial<Record<"GET" | "HEAD" | "POST", RouteHandler>>>;
+
+/** What the app's edge (src/http/observe.ts) does around every request: give it an id, then time and log it. */
+export interface EdgeHooks {
+  open(request: Request): RequestEdge;
+  close(request: Request, response: Response, edge: RequestEdge): Response;
+}
+
+interface Lane {
+  method: "GET" | "POST";
+  path: string;
+  quick: Quick;
+}
+
+export class Lanes {
+  readonly #lanes: Lane[] = [];
+  #open = true;
+
+  /** Registers a hot route's quick answer; `path` in the syntax Hono and Bun share (`/a/:name`). */
+  add(method: "GET" | "POST", path: string, quick: Quick): void {
+    this.#lanes.push({ method, path, quick });
+  }
+
+  /** Serve no lane: the app has middleware (API keys) that every request must pass. */
+  close(): void {
+    this.#open = false;
+  }
+
+  /**
+   * Bun.serve's `routes` for the lanes. `fallback` answers what a lane declines: the app's fetch, with its edge
+   * (`edge`'s hooks). `wrap` is applied to every route handler (the drain's request count, src/http/drain.ts).
+   */
+  routes(edge: EdgeHooks, fallback: Fetch, wrap: (handler: RouteHandler) => RouteHandler = (handler) => handler): BunRoutes {
+    const routes: BunRoutes = {};
+    if (!this.#open) return routes;
+    const toApp: RouteHandler = (request, server) => fallback(request, server);
+    for (const { method, path, quick } of this.#lanes) {
+      const lane: RouteHandler = (request, server) => {
+        const requestEdge = edge.open(request);
+        requestEdge.route = path;
+        let answer: Response | Promise<Response> | undefined;
+        try {
+          answer = quick(request, request.params, requestEdge.requestId);
+        } catch {
+          // A bug in a quick answer: Hono runs the route again, and its onError logs and answers 500 IDG-010.
+          answer = undefined;
+        }
+        if (answer === undefined) return fallback(request, server);
+        requestEdge.sent = true;
+        if (!(answer instanceof Promise)) return edge.close(request, answer, requestEdge);
+        return answer.then(
+          (response) => edge.close(request, response, requestEdge),
+          () => fallback(request, server),
+        );
+      };
+      const methods = (routes[path] ??= {});
+      methods[method] = wrap(lane);
+      if (method === "GET") methods.HEAD = wrap(toApp);
+    }
+    return routes;
+  }
+}
