@@ -7,6 +7,8 @@
 //
 // The service is a real process (src/main.ts) on a fresh database on DATABASE_URL's server (default: the
 // machine's 127.0.0.1:5432); the trivial server is another process; wrk (Debian package `wrk`) drives both.
+// A second service process on the same database runs with IDGEN_HTTP_LANES=off (every request through Hono,
+// none through Bun's router: src/http/lane.ts), so the lanes' gain is measured in the same rounds.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
@@ -39,6 +41,8 @@ sequences:
 `);
 const service = spawnService({ env: { ...IMAGE_RUNTIME_ENV, CONFIG_PATH: config.path, DATABASE_URL: dbUrl.href, PORT: "0" }, label: "service", timeoutMs: 60 * 60_000 });
 const serviceUrl = String((await service.waitForLog((line) => line.msg === "listening", 60_000)).url).replace(/\/$/, "");
+const honoOnly = spawnService({ env: { ...IMAGE_RUNTIME_ENV, CONFIG_PATH: config.path, DATABASE_URL: dbUrl.href, PORT: "0", IDGEN_HTTP_LANES: "off" }, label: "service, lanes off", timeoutMs: 60 * 60_000 });
+const honoOnlyUrl = String((await honoOnly.waitForLog((line) => line.msg === "listening", 60_000)).url).replace(/\/$/, "").replace("localhost", "127.0.0.1");
 const trivialPort = await freePort();
 const trivial = Bun.spawn([process.execPath, join(ROOT, "bench/lib/trivial-server.ts")], { env: { ...process.env, PORT: String(trivialPort) }, stdout: "inherit", stderr: "inherit" });
 const trivialUrl = `http://127.0.0.1:${trivialPort}`;
@@ -53,12 +57,14 @@ for (let tries = 0; ; tries++) {
 
 const VARIANTS = [
   { name: "trivial Hono handler", url: `${trivialUrl}/`, numbers: 1 },
-  // The service's cheapest route (a constant JSON body), through the same app and middleware as /next: what
+  // The service's cheapest route (a constant JSON body), through the same edge as /next (a lane too): what
   // the service costs per request before any sequence code runs.
   { name: "GET /livez (the service's floor)", url: `${serviceUrl.replace("localhost", "127.0.0.1")}/livez`, numbers: 0 },
   { name: "GET /next", url: `${serviceUrl.replace("localhost", "127.0.0.1")}/next`, numbers: 1 },
   { name: "GET /counters/orders/next", url: `${serviceUrl.replace("localhost", "127.0.0.1")}/counters/orders/next`, numbers: 1 },
   { name: "GET /range?count=1000", url: `${serviceUrl.replace("localhost", "127.0.0.1")}/range?count=1000`, numbers: 1000 },
+  { name: "GET /livez, lanes off (through Hono)", url: `${honoOnlyUrl}/livez`, numbers: 0 },
+  { name: "GET /next, lanes off (through Hono)", url: `${honoOnlyUrl}/next`, numbers: 1 },
 ] as const;
 
 interface Sample { requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }
@@ -122,7 +128,9 @@ const rows = VARIANTS.map((variant, index) => {
 const state = await (await fetch(`${serviceUrl}/counters/default`)).json();
 
 service.signal("SIGTERM");
+honoOnly.signal("SIGTERM");
 await service.waitForExit(15_000);
+await honoOnly.waitForExit(15_000);
 trivial.kill("SIGTERM");
 await trivial.exited;
 await admin`drop database if exists ${admin(database)} with (force)`;
@@ -132,6 +140,7 @@ config.remove();
 const date = new Date().toISOString();
 const nextRatio = rows.find((row) => row.name === "GET /next")!.ratioToTrivial;
 const floorRatio = rows[1]!.ratioToTrivial;
+const honoNextRatio = rows.find((row) => row.name === "GET /next, lanes off (through Hono)")!.ratioToTrivial;
 const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const result = { date, command: "npm run bench:sequence", settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS }, loadAverageAtEnd: load, rows, samples: VARIANTS.map((v, i) => ({ name: v.name, samples: samples[i] })), counterAfter: state };
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
@@ -151,7 +160,8 @@ others: load average ${load} at the end of the run).
 ${table}
 
 Target: \`/next\` ≥ 0.9 × the trivial handler: **${nextRatio >= 0.9 ? "met" : "missed"}** (${nextRatio.toFixed(2)}). The service's own floor, \`/livez\`
-through the same app and middleware, is ${floorRatio.toFixed(2)} × the trivial handler in the same rounds: \`/next\` is ${(nextRatio / floorRatio).toFixed(2)} × that floor.
+through the same edge (request id, metrics, drain), is ${floorRatio.toFixed(2)} × the trivial handler in the same rounds: \`/next\` is ${(nextRatio / floorRatio).toFixed(2)} × that floor.
+The lanes (Bun's router in front of Hono, src/http/lane.ts): \`/next\` ${nextRatio.toFixed(2)} × against ${honoNextRatio.toFixed(2)} × with \`IDGEN_HTTP_LANES=off\`, ${(nextRatio / honoNextRatio).toFixed(2)} × faster.
 Per-round figures: \`bench/results/sequence-${date.slice(0, 10)}.json\`. The default counter's block size at the end: ${state?.pod?.block_size}.
 `;
 writeFileSync(join(ROOT, "bench/results/sequence-latest.md"), markdown);

@@ -153,15 +153,18 @@ try {
   const auditedDb = await newDatabase("audited");
   const loopDb = await newDatabase("loop");
   const prefilledDb = await newDatabase("prefilled");
-  const [service, audited, onLoop, prefilled, ceiling] = await Promise.all([
+  const honoDb = await newDatabase("hono");
+  const [service, audited, onLoop, prefilled, honoOnly, ceiling] = await Promise.all([
     newServer("service", "src/main.ts", serviceEnv(mainDb)),
     newServer("audited", "src/main.ts", serviceEnv(auditedDb, true)),
     // Refills on the event loop, as before the refill thread (src/pool/refill-thread.ts), for comparison.
     newServer("refills on the event loop", "src/main.ts", serviceEnv(loopDb, false, { IDGEN_ID_GENERATOR__REFILL_IN_WORKER: "false" })),
     newServer("prefilled", "src/main.ts", { ...serviceEnv(prefilledDb), CONFIG_PATH: prefilledPath }),
+    // Every request through Hono, none through Bun's router (src/http/lane.ts), for comparison.
+    newServer("lanes off", "src/main.ts", serviceEnv(honoDb, false, { IDGEN_HTTP_LANES: "off" })),
     newServer("ceiling", "bench/servers/ceiling.ts", { PORT: "0" }),
   ]);
-  await Promise.all([warm(service), warm(audited), warm(onLoop), warm(ceiling)]);
+  await Promise.all([warm(service), warm(audited), warm(onLoop), warm(honoOnly), warm(ceiling)]);
   for (let waited = 0; ; waited++) {
     const [row] = await prefilledDb.sql<{ available: number }[]>`select coalesce(sum(size), 0)::int as available from pool_chunk`;
     if (row!.available >= PREFILL - 2000) break;
@@ -176,6 +179,7 @@ try {
     [issueSeries("issue, audit on (the default)", "audited"), audited],
     [issueSeries("issue, refills on the event loop (refill_in_worker: false)", "refills on the event loop"), onLoop],
     [issueSeries("issue, pool filled beforehand (no refill underneath)", "prefilled"), prefilled],
+    [issueSeries("issue, lanes off (IDGEN_HTTP_LANES=off: every request through Hono)", "lanes off"), honoOnly],
   ];
   const ceilingIssue: Series = { name: "ceiling: trivial Hono handler", target: "ceiling", status: "measured", rounds: [] };
   const scenarioSeries: Series[] = [];
@@ -203,6 +207,7 @@ try {
   await audited.stop();
   await onLoop.stop();
   await prefilled.stop();
+  await honoOnly.stop();
 
   // 2. zod-openapi validation versus a hand-checked parameter, same process, interleaved.
   const variantDb = await newDatabase("variant");

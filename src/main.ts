@@ -40,7 +40,8 @@ for (const warning of config.warnings) log({ level: "warn", msg: warning });
 const service = await startService({ config, log }).catch((error) => startupFailure(error instanceof Error ? error.message : String(error)));
 const edge = drainable((request, server) => service.app.fetch(request, server));
 // Hot routes first through Bun's router (src/http/lane.ts), everything else through the app's fetch.
-const server = Bun.serve({ port: config.port, fetch: edge.fetch, routes: service.app.bunRoutes(edge.wrap) });
+// IDGEN_HTTP_LANES=off: everything through the app's fetch (the same answers; the lanes are only faster).
+const server = Bun.serve({ port: config.port, fetch: edge.fetch, routes: config.httpLanes ? service.app.bunRoutes(edge.wrap) : {} });
 log({ level: "info", msg: "listening", url: server.url.href, docs: new URL("docs/", server.url).href, validator: new URL("validator/", server.url).href });
 
 let stopping = false;

@@ -10,6 +10,7 @@ export function describeConfig(config: Config) {
     overrides: config.overrides,
     port: config.port,
     logLevel: config.logLevel,
+    httpLanes: config.httpLanes,
     database: database.embedded
       ? { embedded: true, dataDir: database.dataDir }
       : { embedded: false, url: redactUrl(database.url), source: database.source },

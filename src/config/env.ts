@@ -43,6 +43,8 @@ export const envSchema = z
     DB_USER: z.string().optional(),
     DB_PASSWORD: z.string().optional(),
     IDGEN_DATA_DIR: z.string().default(".data/postgres"),
+    // Bun's router answering the hot routes before Hono (src/http/lane.ts); off: every request through Hono.
+    IDGEN_HTTP_LANES: z.string().transform((value) => value.toLowerCase()).pipe(z.enum(["on", "off"])).default("on"),
   })
   .transform((env) => {
     const warnings: string[] = [];
@@ -58,7 +60,7 @@ export const envSchema = z
     } else {
       database = { embedded: true, dataDir: env.IDGEN_DATA_DIR };
     }
-    return { port: env.PORT, logLevel: env.LOG_LEVEL, database, warnings };
+    return { port: env.PORT, logLevel: env.LOG_LEVEL, httpLanes: env.IDGEN_HTTP_LANES === "on", database, warnings };
   });
 
 export type EnvSettings = z.output<typeof envSchema>;

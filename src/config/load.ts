@@ -28,6 +28,8 @@ export interface Config {
   readonly warnings: readonly string[];
   readonly port: number;
   readonly logLevel: LogLevel;
+  /** IDGEN_HTTP_LANES: Bun's router answers the hot routes' common case before Hono (src/http/lane.ts). */
+  readonly httpLanes: boolean;
   readonly database: DatabaseConfig;
   readonly idGenerator: {
     readonly filterRules: FilterRules;
@@ -106,6 +108,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, "utf8"
     warnings,
     port: settings.port,
     logLevel: settings.logLevel,
+    httpLanes: settings.httpLanes,
     database: settings.database,
     idGenerator: { ...section, filterRules: rules.filterRules, idTypes },
     sequences: parsed.data.sequences,

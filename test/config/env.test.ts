@@ -19,6 +19,13 @@ describe("service settings", () => {
     expect(error.message).toBe('2 configuration problems:\n  PORT: must be a whole number (got "80a")\n  LOG_LEVEL: must be one of debug, info, warn, error (got "verbose")');
     expect(configError(() => load({ PORT: "70000" })).message).toBe('PORT: must be at most 65535 (got "70000")');
   });
+
+  test("IDGEN_HTTP_LANES: on by default, on or off in any case, nothing else", () => {
+    expect(load({}).httpLanes).toBe(true);
+    expect(load({ IDGEN_HTTP_LANES: "OFF" }).httpLanes).toBe(false);
+    expect(load({ IDGEN_HTTP_LANES: "on" }).httpLanes).toBe(true);
+    expect(configError(() => load({ IDGEN_HTTP_LANES: "no" })).message).toBe('IDGEN_HTTP_LANES: must be one of on, off (got "no")');
+  });
 });
 
 describe("database", () => {
