@@ -36,6 +36,8 @@ export type BunRoutes = Record<string, Partial<Record<"GET" | "HEAD" | "POST", R
 export interface EdgeHooks {
   open(request: Request): RequestEdge;
   close(request: Request, response: Response, edge: RequestEdge): Response;
+  /** The app's own dispatch for a request whose edge is already open, then close(): what a lane declines. */
+  serve(request: Request, edge: RequestEdge): Response | Promise<Response>;
 }
 
 interface Lane {
@@ -59,8 +61,10 @@ export class Lanes {
   }
 
   /**
-   * Bun.serve's `routes` for the lanes. `fallback` answers what a lane declines: the app's fetch, with its edge
-   * (`edge`'s hooks). `wrap` is applied to every route handler (the drain's request count, src/http/drain.ts).
+   * Bun.serve's `routes` for the lanes. What a lane declines goes on to the app with the edge the lane opened
+   * (`edge.serve`: one request id, one clock read, as if the app had taken it first); HEAD on a GET lane and a
+   * quick answer's rejected Promise go to `fallback`, the app's fetch. `wrap` is applied to every route handler
+   * (the drain's request count, src/http/drain.ts).
    */
   routes(edge: EdgeHooks, fallback: Fetch, wrap: (handler: RouteHandler) => RouteHandler = (handler) => handler): BunRoutes {
     const routes: BunRoutes = {};
@@ -77,7 +81,10 @@ export class Lanes {
           // A bug in a quick answer: Hono runs the route again, and its onError logs and answers 500 IDG-010.
           answer = undefined;
         }
-        if (answer === undefined) return fallback(request, server);
+        if (answer === undefined) {
+          requestEdge.route = undefined; // the app's route names itself, as for any request it takes first
+          return edge.serve(request, requestEdge);
+        }
         requestEdge.sent = true;
         if (!(answer instanceof Promise)) return edge.close(request, answer, requestEdge);
         return answer.then(

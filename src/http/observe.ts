@@ -32,7 +32,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 export interface RequestEdge {
   /** X-Request-Id as given (if sane) or made up; recorded with audited IDs and echoed in the response. */
   readonly requestId: string;
-  /** Set by idHeaders() and requestIdToSend(): the response carries X-Request-Id already. */
+  /** Set by idHeaders() and when a hot route's quick answer is sent: the response carries X-Request-Id already. */
   sent: boolean;
   /** The answering route's pattern, set by hot routes (hotRoute) so the metrics need not route again. */
   route: string | undefined;
@@ -111,8 +111,8 @@ export function jsonAnswer(value: unknown, requestId: string | undefined, status
   return new Response(JSON.stringify(value), { status, headers: requestId === undefined ? JSON_ONLY : { "Content-Type": JSON_TYPE, [REQUEST_ID_HEADER]: requestId } });
 }
 
-/** The request id, for a handler that puts it into every response it makes itself (marks it sent). */
-export function requestIdToSend(c: Context): string | undefined {
+/** The request id, for idHeaders() (marks it sent). */
+function requestIdToSend(c: Context): string | undefined {
   const edge = edgeOf(c);
   if (edge === undefined) return undefined;
   edge.sent = true;
@@ -178,10 +178,10 @@ export function observeRequests(app: ObservableApp, options: ObserveOptions = {}
     accessLog?.({ level: "debug", msg: "request", requestId: edge.requestId, method: request.method, route, status: answer.status, ms: Math.round(seconds * 1e4) / 10 });
     return answer;
   };
-  app.fetch = (request) => {
-    const edge = open(request);
+  const serve = (request: Request, edge: RequestEdge): Response | Promise<Response> => {
     const answer = dispatch(request, edge);
     return answer instanceof Promise ? answer.then((response) => close(request, response, edge)) : close(request, answer, edge);
   };
-  return { open, close };
+  app.fetch = (request) => serve(request, open(request));
+  return { open, close, serve };
 }

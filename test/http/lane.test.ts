@@ -2,8 +2,8 @@
 // started in-process on its own database, served twice on real sockets: as src/main.ts serves it (lanes, then
 // the app) and through the app's fetch alone. The same requests, common and odd, get the same answers from
 // both (status, headers, body, up to the parts that differ by nature: times, request ids made up, IDs and
-// numbers handed out). Wrappers count what each lane took and what it handed on to the app, so these tests
-// also fail if the lanes stop answering.
+// numbers handed out). Wrappers count what each lane took and what it handed on to the app (which then asks
+// its router; a lane that answers never does), so these tests also fail if the lanes stop answering.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config";
 import { drainable } from "../../src/http/drain";
@@ -31,7 +31,7 @@ let service: Service;
 let configFile: ReturnType<typeof tempFile>;
 let laned: ReturnType<typeof Bun.serve>;
 let plain: ReturnType<typeof Bun.serve>;
-const drain = { laned: undefined as unknown as ReturnType<typeof drainable> };
+let lanedDrain: ReturnType<typeof drainable>;
 /** Requests Bun's router gave a lane, and those of them the lane handed on to the app. */
 let taken = 0;
 let handedOn = 0;
@@ -42,31 +42,30 @@ beforeAll(async () => {
   configFile = tempFile("config.yaml", CONFIG);
   service = await startService({ config: loadConfig({ env: { DATABASE_URL: db.url, CONFIG_PATH: configFile.path, IDGEN_AUDIT: "off" } }), log: testLog });
   const app = service.app;
-  const appFetch = app.fetch;
-  // Counted only while a lane runs: the lane's fallback is the app's fetch, read at call time.
-  app.fetch = (request, ...rest) => {
+  // Counted only while a lane runs: a request the lane hands on reaches Hono's dispatch, which asks the router.
+  const router = app.router;
+  const match = router.match.bind(router);
+  router.match = (method, path) => {
     if (countHandedOn) handedOn++;
-    return appFetch(request, ...rest);
+    return match(method, path);
   };
-  drain.laned = drainable((request, server) => appFetch(request, server));
-  const counted = drain.laned.wrap;
+  lanedDrain = drainable((request, server) => app.fetch(request, server));
   laned = Bun.serve({
     port: 0,
-    fetch: drain.laned.fetch,
+    fetch: lanedDrain.fetch,
     routes: app.bunRoutes((handler) =>
-      counted((request, server) => {
+      lanedDrain.wrap((request, server) => {
         taken++;
         countHandedOn = true;
         try {
-          const answer = handler(request, server);
-          return answer;
+          return handler(request, server);
         } finally {
           countHandedOn = false;
         }
       }),
     ),
   });
-  const plainDrain = drainable((request, server) => appFetch(request, server));
+  const plainDrain = drainable((request, server) => app.fetch(request, server));
   plain = Bun.serve({ port: 0, fetch: plainDrain.fetch });
 });
 
@@ -203,7 +202,7 @@ describe("the lanes answer the common case themselves", () => {
       handedOn = 0;
       const response = await fetch(`http://127.0.0.1:${laned.port}${path}`, { method });
       await response.text();
-      expect({ taken, handedOn }).toEqual({ taken: 1, handedOn: answered ? 0 : 1 });
+      expect({ taken, handedOn: handedOn > 0 }).toEqual({ taken: 1, handedOn: !answered });
     });
   }
 
@@ -228,7 +227,7 @@ test("the lanes' requests are in the request metrics, under the route's pattern"
 });
 
 test("a draining server closes the connections of the lanes' answers too", async () => {
-  const drained = drain.laned.drain(5_000);
+  const drained = lanedDrain.drain(5_000);
   const response = await fetch(`http://127.0.0.1:${laned.port}/next`);
   await response.text();
   expect(response.headers.get("connection")).toBe("close");

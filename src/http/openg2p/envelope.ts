@@ -14,7 +14,8 @@ let stamp = "";
 /**
  * The time as `responsetime` shows it (UTC, milliseconds, Z), formatted once per millisecond: under load a
  * millisecond holds dozens of answers, and toISOString() cost issuance about 0.5 µs of its 7 per request (one
- * process, 6 interleaved wrk rounds, 2026-12-06: 7.33 against 6.80 µs of server CPU).
+ * process, 6 interleaved wrk rounds, 2026-12-06: 7.33 against 6.80 µs of server CPU; a scratch comparison, not
+ * in bench/).
  */
 export function responseTime(): string {
   const now = Date.now();
