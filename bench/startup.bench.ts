@@ -161,9 +161,11 @@ async function prepare(label: string, size: number, { almostUsed = false, draine
     await sql`create unlogged table d as select id, (row_number() over (order by md5(id)) - 1)::int as n from (select distinct id from staging) s`;
     await sql`drop table staging`;
     // pool_id without its primary key while loading, then the key built once by sorting.
+    // The key as the migrations define it (sql/migrations/007: (id, id_type)), rebuilt as it was.
+    const [key] = await sql<{ def: string }[]>`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'pool_id_pkey' and conrelid = 'pool_id'::regclass`;
     await sql`alter table pool_id drop constraint pool_id_pkey`;
     await sql`insert into pool_id (id_type, id) select 'bench', id from d`;
-    await sql`alter table pool_id add primary key (id_type, id)`;
+    await sql.unsafe(`alter table pool_id add constraint pool_id_pkey ${key!.def}`);
     const [row] = await sql<{ n: number }[]>`select count(*)::int as n from d`;
     registered = row!.n;
     const available = drained ? 0 : Math.floor(registered * 0.4), held = drained ? 0 : Math.floor(registered * 0.1);

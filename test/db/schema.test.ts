@@ -19,17 +19,23 @@ test("the clone is migrated", async () => {
   );
 });
 
-test("pool_id rejects an ID registered twice for one type", async () => {
+test("pool_id rejects an ID registered twice for one type, and takes the same ID for another type", async () => {
   await db.sql`insert into pool_id (id_type, id) values ('farmer_id', '1234567890')`;
   await expect(db.sql`insert into pool_id (id_type, id) values ('farmer_id', '1234567890')`).rejects.toMatchObject({
     code: "23505",
     constraint_name: "pool_id_pkey",
   });
+  // Types are separate spaces: the pair is unique, not the ID (whichever column the key puts first, 007).
+  await db.sql`insert into id_type (name, id_length) values ('household_id', 10)`;
+  await db.sql`insert into pool_id (id_type, id) values ('household_id', '1234567890')`;
+  const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from pool_id where id = '1234567890'`;
+  expect(row?.n).toBe(2);
 });
 
 // 005_refill_speed: no foreign key to id_type (a lookup per inserted ID, guarding a type deletion that never
 // happens); the key compares bytes (collation "C"), and the primary key stays the uniqueness guarantee.
-test("pool_id's key is (id_type, id) under collation C, with no per-row foreign key", async () => {
+// 007_registry_key_order: the key's columns are (id, id_type), the ID first (cheaper to compare).
+test("pool_id's key is (id, id_type) under collation C, with no per-row foreign key", async () => {
   const columns = await db.sql<{ column_name: string; collation_name: string }[]>`
     select column_name, collation_name from information_schema.columns where table_name = 'pool_id' order by column_name`;
   expect([...columns]).toEqual([
@@ -40,6 +46,9 @@ test("pool_id's key is (id_type, id) under collation C, with no per-row foreign 
   // PostgreSQL 18 (the embedded server) also lists NOT NULL constraints ("n"); 15 does not. What matters: the
   // primary key is there and no foreign key ("f") is.
   expect(constraints.map((row) => row.contype).filter((type) => type !== "n")).toEqual(["p"]);
+  const [key] = await db.sql<{ def: string }[]>`
+    select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'pool_id'::regclass and conname = 'pool_id_pkey'`;
+  expect(key?.def).toBe("PRIMARY KEY (id, id_type)");
 });
 
 test("id_type rejects names that are not lower-case identifiers of 2 to 64 characters", async () => {
