@@ -1,11 +1,12 @@
 // The service under load, every figure beside a trivial Hono-on-Bun handler measured in the same rounds.
-// `npm run bench` (full, about 12 minutes) or `npm run bench:quick` (under 2 minutes; proves the harness works,
+// `npm run bench` (full, about 16 minutes) or `npm run bench:quick` (under 2 minutes; proves the harness works,
 // says nothing about speed). Writes bench/results/<date>.json, bench/results/<date>.svg and bench/RESULTS.md
 // (quick mode: to RESULTS_DIR, default a temporary folder). BENCH_NOTE adds a line on the run's conditions to the
 // report. DATABASE_URL names the PostgreSQL server (default 127.0.0.1:5432); each section gets fresh databases.
 // What it measures, in order:
-//   1. HTTP scenarios with wrk (the k6 scenarios of bench/k6/, same paths and bodies) against the service and
-//      the ceiling, interleaved; endpoints this build lacks are probed and reported as skipped.
+//   1. HTTP scenarios with wrk (the k6 scenarios of bench/k6/, same paths and bodies) against the service, each
+//      run between two runs of the ceiling, the order rotated each round; endpoints this build lacks are probed
+//      and reported as skipped.
 //   2. What hand-checking the issue route's parameter would gain over zod-openapi validation (one process).
 //   3. Issuance with 1, 2 and 3 pods on one database, memory per pod under load.
 //   4. Issuance after 1M and 5M IDs issued, against a fresh pool.
@@ -127,11 +128,14 @@ async function probe(server: Server, request: WrkRequest): Promise<boolean> {
   throw new Error(`probe of ${request.method} ${request.path} answered ${res.status}`);
 }
 
-type Series = { name: string; k6?: string; target: string; status: string; idsPerRequest?: number; rounds: WrkResult[] };
+/** `around`: per round, the ceiling as measured just before and just after this series' run (their mean), what
+ * its ratios are taken against when present; absent, the ceiling series' run of the same round. */
+type Series = { name: string; k6?: string; target: string; status: string; idsPerRequest?: number; rounds: WrkResult[]; around?: WrkResult[] };
 const summarizeSeries = (series: Series, ceiling?: Series) => {
   const rps = median(series.rounds.map((r) => r.requestsPerSecond));
+  const reference = series.around ?? (ceiling && ceiling.rounds.length === series.rounds.length ? ceiling.rounds : undefined);
   const paired = (pick: (r: WrkResult) => number) =>
-    ceiling && ceiling.rounds.length === series.rounds.length ? median(series.rounds.map((r, i) => pick(r) / pick(ceiling.rounds[i]!))) : undefined;
+    ceiling && reference ? median(series.rounds.map((r, i) => pick(r) / pick(reference[i]!))) : undefined;
   return {
     ...series,
     requestsPerSecond: rps,
@@ -191,15 +195,36 @@ try {
   if (scenarioSeries[1]!.status === "measured") mixed.push(batch);
   if (scenarioSeries[3]!.status === "measured") mixed.push(next);
   const mixedSeries: Series = { name: "mixed registry day", k6: "registry-day.js", target: "service", status: "measured", rounds: [] };
+  // Every run sits between two runs of the ceiling (C S1 C S2 C ... per round) and is compared with their mean,
+  // and the order rotates each round: on these machines the speed drifts within a minute (the ceiling moved
+  // from 56k to 33k req/s inside one 90-second round on 2026-12-06), so only neighbours in time compare fairly.
+  const runs: [Series, () => Promise<WrkResult>][] = [
+    ...SCENARIOS.flatMap((scenario, index): [Series, () => Promise<WrkResult>][] =>
+      scenarioSeries[index]!.status === "measured" ? [[scenarioSeries[index]!, () => measure(service, scenario.requests)]] : []),
+    [mixedSeries, () => measure(service, mixed)],
+    ...issueVariants.map(([series, server]): [Series, () => Promise<WrkResult>] => [series, () => measure(server, [issue])]),
+  ];
+  const meanOf = (a: WrkResult, b: WrkResult): WrkResult => ({
+    requestsPerSecond: (a.requestsPerSecond + b.requestsPerSecond) / 2,
+    requests: (a.requests + b.requests) / 2,
+    p50Ms: (a.p50Ms + b.p50Ms) / 2,
+    p99Ms: (a.p99Ms + b.p99Ms) / 2,
+    errors: a.errors + b.errors,
+  });
   for (let round = 0; round < S.rounds; round++) {
-    ceilingIssue.rounds.push(await measure(ceiling, [issue]));
-    for (const [index, scenario] of SCENARIOS.entries()) {
-      const series = scenarioSeries[index]!;
-      if (series.status === "measured") series.rounds.push(await measure(service, scenario.requests));
+    let before = await measure(ceiling, [issue]);
+    ceilingIssue.rounds.push(before);
+    for (let k = 0; k < runs.length; k++) {
+      const [series, run] = runs[(k + round) % runs.length]!;
+      const result = await run();
+      const after = await measure(ceiling, [issue]);
+      ceilingIssue.rounds.push(after);
+      series.rounds.push(result);
+      (series.around ??= []).push(meanOf(before, after));
+      before = after;
     }
-    mixedSeries.rounds.push(await measure(service, mixed));
-    for (const [series, server] of issueVariants) series.rounds.push(await measure(server, [issue]));
-    log(`scenarios round ${round + 1}/${S.rounds}: ceiling ${Math.round(ceilingIssue.rounds.at(-1)!.requestsPerSecond)} req/s, issue ${Math.round(scenarioSeries[0]!.rounds.at(-1)!.requestsPerSecond)} req/s`);
+    const issued = scenarioSeries[0]!;
+    log(`scenarios round ${round + 1}/${S.rounds}: issue ${Math.round(issued.rounds.at(-1)!.requestsPerSecond)} req/s, ceiling around it ${Math.round(issued.around!.at(-1)!.requestsPerSecond)} (${(issued.rounds.at(-1)!.requestsPerSecond / issued.around!.at(-1)!.requestsPerSecond).toFixed(2)}x)`);
   }
   const serviceMemory = service.memory();
   const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries, ...issueVariants.map(([series]) => series)].map((series) => summarizeSeries(series, ceilingIssue));
