@@ -293,23 +293,15 @@ try {
   }
   await Promise.all(afterDbs.map(({ server }) => warm(server)));
   const afterSeries = afterDbs.map(({ issued }): Series => ({ name: `after ${issued} issued`, target: "service", status: "measured", rounds: [] }));
-  // As in section 1, each run sits between two runs of the ceiling; a registry's ratio to the fresh pool is taken
-  // per round between the two runs' ratios to their own ceilings, so the drift between them cancels.
   for (let round = 0; round < S.rounds; round++) {
-    let before = await measure(ceiling, [issue]);
     for (let k = 0; k < afterDbs.length; k++) {
       const index = (k + round) % afterDbs.length;
-      const result = await measure(afterDbs[index]!.server, [issue]);
-      const after = await measure(ceiling, [issue]);
-      afterSeries[index]!.rounds.push(result);
-      (afterSeries[index]!.around ??= []).push(meanOf(before, after));
-      before = after;
+      afterSeries[index]!.rounds.push(await measure(afterDbs[index]!.server, [issue]));
     }
   }
-  const toCeiling = (series: Series, i: number) => series.rounds[i]!.requestsPerSecond / series.around![i]!.requestsPerSecond;
   const issuedAfter = afterDbs.map(({ issued, registered }, index) => {
     const series = afterSeries[index]!;
-    return { issued, registered, ...summarizeSeries(series), ratioToFresh: median(series.rounds.map((_, i) => toCeiling(series, i) / toCeiling(afterSeries[0]!, i))) };
+    return { issued, registered, ...summarizeSeries(series), ratioToFresh: median(series.rounds.map((r, i) => r.requestsPerSecond / afterSeries[0]!.rounds[i]!.requestsPerSecond)) };
   });
   log(`after issued: ${issuedAfter.map((r) => `${r.issued}: ${Math.round(r.requestsPerSecond)} req/s (${r.ratioToFresh.toFixed(2)}x)`).join(", ")}`);
   for (const { server } of afterDbs) await server.stop();
