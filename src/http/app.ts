@@ -99,7 +99,7 @@ export function createApp(opts: AppOptions = {}) {
      * Bun.serve's `routes`: the lanes in front of this app, whose fetch answers what they decline. `wrap` is
      * applied to each route handler (the drain's count, src/http/drain.ts); give `fetch` the same wrapper.
      */
-    bunRoutes: (wrap?: Parameters<Lanes["routes"]>[2]) => lanes.routes(edge, (request, server) => app.fetch(request, server), wrap),
+    bunRoutes: (wrap?: Parameters<Lanes["routes"]>[1]) => lanes.routes(edge, wrap),
   });
 }
 

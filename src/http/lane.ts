@@ -27,7 +27,6 @@ import type { RequestEdge } from "./observe";
 /** A hot route's quick answer; `params` are its path parameters, `requestId` the edge's (absent outside it). */
 export type Quick = (request: Request, params: Record<string, string>, requestId: string | undefined) => Response | Promise<Response> | undefined;
 
-type Fetch = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
 type RouteHandler = (request: Request & { params: Record<string, string> }, server: Server<undefined>) => Response | Promise<Response>;
 /** Bun.serve's `routes`: per path, per method. */
 export type BunRoutes = Record<string, Partial<Record<"GET" | "HEAD" | "POST", RouteHandler>>>;
@@ -63,15 +62,15 @@ export class Lanes {
   /**
    * Bun.serve's `routes` for the lanes. What a lane declines goes on to the app with the edge the lane opened
    * (`edge.serve`: one request id, one clock read, as if the app had taken it first); HEAD on a GET lane and a
-   * quick answer's rejected Promise go to `fallback`, the app's fetch. `wrap` is applied to every route handler
-   * (the drain's request count, src/http/drain.ts).
+   * quick answer's rejected Promise go to the app as a new request (`edge.serve` with a new edge: what the app's
+   * own fetch does). `wrap` is applied to every route handler (the drain's request count, src/http/drain.ts).
    */
-  routes(edge: EdgeHooks, fallback: Fetch, wrap: (handler: RouteHandler) => RouteHandler = (handler) => handler): BunRoutes {
+  routes(edge: EdgeHooks, wrap: (handler: RouteHandler) => RouteHandler = (handler) => handler): BunRoutes {
     const routes: BunRoutes = {};
     if (!this.#open) return routes;
-    const toApp: RouteHandler = (request, server) => fallback(request, server);
+    const toApp = (request: Request) => edge.serve(request, edge.open(request));
     for (const { method, path, quick } of this.#lanes) {
-      const lane: RouteHandler = (request, server) => {
+      const lane: RouteHandler = (request) => {
         const requestEdge = edge.open(request);
         requestEdge.route = path;
         let answer: Response | Promise<Response> | undefined;
@@ -89,7 +88,7 @@ export class Lanes {
         if (!(answer instanceof Promise)) return edge.close(request, answer, requestEdge);
         return answer.then(
           (response) => edge.close(request, response, requestEdge),
-          () => fallback(request, server),
+          () => toApp(request),
         );
       };
       const methods = (routes[path] ??= {});
