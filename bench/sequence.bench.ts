@@ -40,7 +40,7 @@ sequences:
     orders: {}
 `);
 const service = spawnService({ env: { ...IMAGE_RUNTIME_ENV, CONFIG_PATH: config.path, DATABASE_URL: dbUrl.href, PORT: "0" }, label: "service", timeoutMs: 60 * 60_000 });
-const serviceUrl = String((await service.waitForLog((line) => line.msg === "listening", 60_000)).url).replace(/\/$/, "");
+const serviceUrl = String((await service.waitForLog((line) => line.msg === "listening", 60_000)).url).replace(/\/$/, "").replace("localhost", "127.0.0.1");
 const honoOnly = spawnService({ env: { ...IMAGE_RUNTIME_ENV, CONFIG_PATH: config.path, DATABASE_URL: dbUrl.href, PORT: "0", IDGEN_HTTP_LANES: "off" }, label: "service, lanes off", timeoutMs: 60 * 60_000 });
 const honoOnlyUrl = String((await honoOnly.waitForLog((line) => line.msg === "listening", 60_000)).url).replace(/\/$/, "").replace("localhost", "127.0.0.1");
 const trivialPort = await freePort();
@@ -59,10 +59,10 @@ const VARIANTS = [
   { name: "trivial Hono handler", url: `${trivialUrl}/`, numbers: 1 },
   // The service's cheapest route (a constant JSON body), through the same edge as /next (a lane too): what
   // the service costs per request before any sequence code runs.
-  { name: "GET /livez (the service's floor)", url: `${serviceUrl.replace("localhost", "127.0.0.1")}/livez`, numbers: 0 },
-  { name: "GET /next", url: `${serviceUrl.replace("localhost", "127.0.0.1")}/next`, numbers: 1 },
-  { name: "GET /counters/orders/next", url: `${serviceUrl.replace("localhost", "127.0.0.1")}/counters/orders/next`, numbers: 1 },
-  { name: "GET /range?count=1000", url: `${serviceUrl.replace("localhost", "127.0.0.1")}/range?count=1000`, numbers: 1000 },
+  { name: "GET /livez (the service's floor)", url: `${serviceUrl}/livez`, numbers: 0 },
+  { name: "GET /next", url: `${serviceUrl}/next`, numbers: 1 },
+  { name: "GET /counters/orders/next", url: `${serviceUrl}/counters/orders/next`, numbers: 1 },
+  { name: "GET /range?count=1000", url: `${serviceUrl}/range?count=1000`, numbers: 1000 },
   { name: "GET /livez, lanes off (through Hono)", url: `${honoOnlyUrl}/livez`, numbers: 0 },
   { name: "GET /next, lanes off (through Hono)", url: `${honoOnlyUrl}/next`, numbers: 1 },
 ] as const;

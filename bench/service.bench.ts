@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createRules } from "../wasm/index.js";
-import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
+import { benchDatabase, withoutRegistryKey, type BenchDatabase } from "./lib/bench-db";
 import { IMAGE_RUNTIME_ENV } from "./lib/image-env";
 import { cpuProbe, machine } from "./lib/measure.js";
 import { startServer, type Server } from "./lib/procs";
@@ -352,15 +352,9 @@ async function preIssue(db: BenchDatabase, count: number): Promise<number> {
     await pipeline(Readable.from([Buffer.from(bytes)]), writable);
     done += bytes.length / 11;
   }
-  // Without its primary key while loading, then the key built once by sorting: minutes faster than 5M index
-  // inserts, and the same index in the end.
-  // The key as the migrations define it (sql/migrations/007: (id, id_type)), rebuilt as it was.
-  const [key] = await db.sql<{ def: string }[]>`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'pool_id_pkey' and conrelid = 'pool_id'::regclass`;
-  await db.sql`alter table pool_id drop constraint pool_id_pkey`;
-  const [row] = await db.sql<{ n: number }[]>`
+  const [row] = await withoutRegistryKey(db.sql, () => db.sql<{ n: number }[]>`
     with fresh as (insert into pool_id (id_type, id) select distinct ${TYPE}, id from staging returning 1)
-    select count(*)::int as n from fresh`;
-  await db.sql.unsafe(`alter table pool_id add constraint pool_id_pkey ${key!.def}`);
+    select count(*)::int as n from fresh`);
   await db.sql`update id_type set generated = ${row!.n} where name = ${TYPE}`;
   await db.sql`drop table staging`;
   await db.sql`vacuum analyze pool_id`;

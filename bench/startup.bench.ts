@@ -33,7 +33,7 @@ import { insertIssued } from "../src/issuance/audit";
 import { deleteExpiredKeys } from "../src/issuance/idempotency";
 import { addGenerated, claimChunks, countAvailable, heldByLivePods, readGenerated } from "../src/pool/queries";
 import { createRules } from "../wasm/index.js";
-import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
+import { benchDatabase, withoutRegistryKey, type BenchDatabase } from "./lib/bench-db";
 import { cpuProbe, machine } from "./lib/measure.js";
 import { STARTUP_BEGIN as BEGIN, STARTUP_END as END } from "./lib/service-report";
 import { median } from "./lib/stats";
@@ -160,12 +160,7 @@ async function prepare(label: string, size: number, { almostUsed = false, draine
     // Distinct IDs numbered in random order (the engine draws each batch without replacement, batches may overlap).
     await sql`create unlogged table d as select id, (row_number() over (order by md5(id)) - 1)::int as n from (select distinct id from staging) s`;
     await sql`drop table staging`;
-    // pool_id without its primary key while loading, then the key built once by sorting.
-    // The key as the migrations define it (sql/migrations/007: (id, id_type)), rebuilt as it was.
-    const [key] = await sql<{ def: string }[]>`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'pool_id_pkey' and conrelid = 'pool_id'::regclass`;
-    await sql`alter table pool_id drop constraint pool_id_pkey`;
-    await sql`insert into pool_id (id_type, id) select 'bench', id from d`;
-    await sql.unsafe(`alter table pool_id add constraint pool_id_pkey ${key!.def}`);
+    await withoutRegistryKey(sql, () => sql`insert into pool_id (id_type, id) select 'bench', id from d`);
     const [row] = await sql<{ n: number }[]>`select count(*)::int as n from d`;
     registered = row!.n;
     const available = drained ? 0 : Math.floor(registered * 0.4), held = drained ? 0 : Math.floor(registered * 0.1);
