@@ -68,3 +68,19 @@ test("with a limit, only that many new IDs are added: the first unregistered one
   expect(row!.generated).toBe(row!.registered);
   expect(await limited(["7400000004"], 0)).toBe(0);
 });
+
+test("a batch where thousands are known keeps exactly the new ones, in candidate order (new ones that differ from a known one in one digit included)", async () => {
+  // 2,000 IDs registered first; then 6,000 candidates in a scrambled order: those 2,000 again and 4,000 new
+  // ones, half of which end in the same digits as a known one and differ only in their second digit.
+  const known = Array.from({ length: 2000 }, (_, i) => String(6_100_000_000 + i * 4099));
+  expect(await refill(known, 1000)).toBe(2000);
+  const sameTail = known.map((id) => `62${id.slice(2)}`);
+  const otherTail = Array.from({ length: 2000 }, (_, i) => String(6_300_000_000 + i * 7919));
+  const candidates = [...known, ...sameTail, ...otherTail].map((id, i) => ({ id, key: (i * 2654435761) % 6007 })).sort((a, b) => a.key - b.key).map((c) => c.id);
+  const fresh = candidates.filter((id) => !id.startsWith("61"));
+  const before = (await chunks()).length;
+  expect(await refill(candidates, 1000)).toBe(4000);
+  expect((await chunks()).slice(before).flatMap((row) => row.ids)).toEqual(fresh);
+  const [row] = await db.sql<{ registered: number }[]>`select count(*)::int as registered from pool_id where id_type = 'refilled' and id between '61' and '64'`;
+  expect(row!.registered).toBe(6000);
+});
