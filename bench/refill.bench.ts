@@ -23,7 +23,7 @@ export interface RefillSettings {
 }
 
 /** The last migration a variant's database gets: 2 (migration 001's schema, with 002's leases), 6 (the registry
- * keyed (id_type, id), before 007) or Infinity (all). */
+ * keyed (id_type, id), before 007), 7 (chunks compressed, before 008) or Infinity (all). */
 type Schema = number;
 /** Before each of its rounds a `drained` variant's pool is emptied the way pods empty it (every chunk claimed):
  * the state a refill must be fast in (pods waiting on it), where the refill thread runs REFILL_PARTS parts. The
@@ -38,6 +38,7 @@ const ALL_VARIANTS: { name: string; schema: Schema; options: RefillOptions; note
   { name: "shipped, pool drained: the refill thread's settings", schema: Infinity, options: THREAD_REFILL, drained: true, note: "COPY after probe, steps 10k doubling to 200k; the pool was empty (all claimed), so 2 parts: what pods waiting on a refill get" },
   { name: "shipped, pool healthy: the refill thread's settings", schema: Infinity, options: THREAD_REFILL, note: "the same; the pool still held more than a quarter of its target, so 1 part (background: leaves a core to the requests)" },
   { name: "before 007: key (id_type, id), pool drained, the refill thread's settings", schema: 6, options: THREAD_REFILL, drained: true, note: "the shipped drained refill on the registry's key before migration 007 (id_type first)" },
+  { name: "before 008: chunks compressed (pglz), pool drained, the refill thread's settings", schema: 7, options: THREAD_REFILL, drained: true, note: "the shipped drained refill with chunks stored as before migration 008 (compressed by pglz)" },
 ];
 
 const only = (schema: Schema) => (file: string) => Number(file.slice(0, 3)) <= schema;

@@ -51,6 +51,17 @@ test("pool_id's key is (id, id_type) under collation C, with no per-row foreign 
   expect(key?.def).toBe("PRIMARY KEY (id, id_type)");
 });
 
+// 008_chunk_storage: chunks go to TOAST uncompressed (pglz cost more CPU per ID than the pool saves in room).
+test("chunks of IDs are stored out of line without compression", async () => {
+  const storage = await db.sql<{ relname: string; attstorage: string }[]>`
+    select c.relname, a.attstorage from pg_attribute a join pg_class c on c.oid = a.attrelid
+    where c.relname in ('pool_chunk', 'claimed_chunk') and a.attname = 'ids' order by c.relname`;
+  expect([...storage]).toEqual([
+    { relname: "claimed_chunk", attstorage: "e" },
+    { relname: "pool_chunk", attstorage: "e" },
+  ]);
+});
+
 test("id_type rejects names that are not lower-case identifiers of 2 to 64 characters", async () => {
   for (const name of ["Farmer", "1farmer", "farmer-id", "f", "x".repeat(65), "a b"]) {
     await expect(db.sql`insert into id_type (name, id_length) values (${name}, 8)`).rejects.toMatchObject({
