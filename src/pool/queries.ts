@@ -139,9 +139,18 @@ export async function registerFresh(tx: TransactionSql, idType: string, candidat
   for (const id of distinct) if (!PLAIN_ID.test(id)) throw new Error(`refill: ID ${JSON.stringify(id)} is not plain digits and letters`);
   // Default sort compares UTF-16 code units: for ASCII that is byte order, pool_id's collation "C".
   const sorted = [...distinct].sort();
+  // One index lookup per candidate, whatever the planner estimates: a LATERAL subquery with LIMIT cannot be
+  // turned into a join, so it runs per candidate, and the key (id, id_type) answers it. The plain join this
+  // replaced (`unnest(...) join pool_id`) was planned with the array's real size on a prepared statement's
+  // first five executions (PostgreSQL's custom plans), and for 200,000 candidates against a registry of a few
+  // million it chose a hash join over a sequential scan of the whole registry: EXPLAIN ANALYZE, PostgreSQL
+  // 15 and 18, 3M IDs: 0.9-1.3 s against 0.4-0.6 s for this form (scratch, 2026-12-06). That happened after
+  // every new connection (a pod's start, the connections recycled every 30 minutes or after a minute idle),
+  // and a generic plan made while a registry was nearly empty could keep the scan as it grew.
+  // test/pool/refill.test.ts checks that the probe does not scan pool_id.
   const known = await tx<{ id: string }[]>`
-    select p.id from unnest(${sorted}::text[]) as c(id)
-    join pool_id p on p.id_type = ${idType} and p.id = c.id collate "C"`;
+    select c.id from unnest(${sorted}::text[]) as c(id)
+    cross join lateral (select 1 from pool_id p where p.id = c.id collate "C" and p.id_type = ${idType} limit 1) as registered`;
   const knownIds = new Set(known.map((row) => row.id));
   let fresh = knownIds.size === 0 ? distinct : distinct.filter((id) => !knownIds.has(id));
   if (fresh.length === 0) return 0;

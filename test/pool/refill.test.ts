@@ -2,6 +2,7 @@
 // once, in the order the engine drew them (the order they will be issued in), and the generated counter
 // agrees. Concurrent refills of one type by several connections never register an ID twice.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import postgres from "postgres";
 import { addGenerated, registerIdType, REFILL_LOCK_NAMESPACE } from "../../src/pool/queries";
 import { testDatabase, type TestDatabase } from "../support/database";
 
@@ -83,4 +84,29 @@ test("a batch where thousands are known keeps exactly the new ones, in candidate
   expect((await chunks()).slice(before).flatMap((row) => row.ids)).toEqual(fresh);
   const [row] = await db.sql<{ registered: number }[]>`select count(*)::int as registered from pool_id where id_type = 'refilled' and id between '61' and '64'`;
   expect(row!.registered).toBe(6000);
+});
+
+test("the probe for known IDs looks each candidate up in the key, never scanning the registry, even where a scan looks cheaper", async () => {
+  // A registry of 30,000 IDs with fresh statistics and 30,000 candidates: sizes at which PostgreSQL's planner,
+  // shown the array (a prepared statement's first executions), prefers a hash join over a scan of pool_id for
+  // a plain join. A new connection, so that this is the statement's first execution there.
+  await registerIdType(db.sql, { name: "probed", idLength: 10, capacity: 10n ** 9n, capacityExact: false });
+  const registered = Array.from({ length: 30_000 }, (_, i) => String(4_000_000_000 + i * 7));
+  await db.sql`insert into pool_id (id_type, id) select 'probed', unnest(${registered}::text[])`;
+  await db.sql`analyze pool_id`;
+  const candidates = Array.from({ length: 30_000 }, (_, i) => String(4_000_000_000 + i * 5));
+  const expected = candidates.filter((id) => (Number(id) - 4_000_000_000) % 7 !== 0).length;
+  const fresh = postgres(db.url, { max: 1, onnotice: () => undefined });
+  try {
+    const scans = await fresh.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${REFILL_LOCK_NAMESPACE}, hashtext('probed'))`;
+      expect(await addGenerated(tx, "probed", candidates, 1000)).toBe(expected);
+      // This transaction's own counts, before they are reported anywhere.
+      const [row] = await tx<{ seq_scan: number }[]>`select seq_scan::int from pg_stat_xact_user_tables where relname = 'pool_id'`;
+      return row?.seq_scan;
+    });
+    expect(scans).toBe(0);
+  } finally {
+    await fresh.end({ timeout: 1 });
+  }
 });
