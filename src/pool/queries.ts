@@ -143,10 +143,13 @@ export async function registerFresh(tx: TransactionSql, idType: string, candidat
   // turned into a join, so it runs per candidate, and the key (id, id_type) answers it. The plain join this
   // replaced (`unnest(...) join pool_id`) was planned with the array's real size on a prepared statement's
   // first five executions (PostgreSQL's custom plans), and for 200,000 candidates against a registry of a few
-  // million it chose a hash join over a sequential scan of the whole registry: EXPLAIN ANALYZE, PostgreSQL
-  // 15 and 18, 3M IDs: 0.9-1.3 s against 0.4-0.6 s for this form (scratch, 2026-12-06). That happened after
-  // every new connection (a pod's start, the connections recycled every 30 minutes or after a minute idle),
-  // and a generic plan made while a registry was nearly empty could keep the scan as it grew.
+  // million it chose a hash join over a sequential scan of the whole registry. That happened after every new
+  // connection (a pod's start, the connections recycled every 30 minutes or after a minute idle), and a generic
+  // plan made while a registry was nearly empty could keep the scan as it grew.
+  // Scratch, 2026-12-06, 3M IDs, 200k sorted candidates, 8 rounds: PostgreSQL 15, the join 0.82-1.53 s on its
+  // first executions and 0.43-0.66 s once the generic plan took over, this form 0.43-0.64 s throughout;
+  // PostgreSQL 18, the join 1.04-1.34 s then 0.60-0.74 s, this form 0.55-0.86 s. (On 18, `id = any($sorted)`
+  // took 0.33-0.57 s, as that version walks the index once for many keys; on 15 its first plans scanned pool_id.)
   // test/pool/refill.test.ts checks that the probe does not scan pool_id.
   const known = await tx<{ id: string }[]>`
     select c.id from unnest(${sorted}::text[]) as c(id)
