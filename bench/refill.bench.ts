@@ -7,7 +7,7 @@
 // `bun bench/refill.bench.ts` (ROUNDS, REFILL_BATCH); `npm run bench` runs it as one section.
 import { createRules } from "../wasm/index.js";
 import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
-import { shipped, unnestAntiJoin, unnestRandom } from "./lib/refill-variants";
+import { probingEach, shipped, unnestAntiJoin, unnestRandom } from "./lib/refill-variants";
 import { THREAD_REFILL } from "../src/pool/refill-thread";
 import { claimChunks, countAvailable } from "../src/pool/queries";
 import { replenishPool, type RefillOptions } from "../src/pool/replenish";
@@ -39,6 +39,7 @@ const ALL_VARIANTS: { name: string; schema: Schema; options: RefillOptions; note
   { name: "shipped, pool healthy: the refill thread's settings", schema: Infinity, options: THREAD_REFILL, note: "the same; the pool still held more than a quarter of its target, so 1 part (background: leaves a core to the requests)" },
   { name: "before 007: key (id_type, id), pool drained, the refill thread's settings", schema: 6, options: THREAD_REFILL, drained: true, note: "the shipped drained refill on the registry's key before migration 007 (id_type first)" },
   { name: "before 008: chunks compressed (pglz), pool drained, the refill thread's settings", schema: 7, options: THREAD_REFILL, drained: true, note: "the shipped drained refill with chunks stored as before migration 008 (compressed by pglz)" },
+  { name: "before the one-scan probe: a lookup per candidate, pool drained, the refill thread's settings", schema: Infinity, options: { ...THREAD_REFILL, register: probingEach }, drained: true, note: "the shipped drained refill with the probe shipped before (a LATERAL lookup per candidate instead of one index scan, id = any)" },
 ];
 
 const only = (schema: Schema) => (file: string) => Number(file.slice(0, 3)) <= schema;

@@ -4,7 +4,7 @@
 // issued in), and returns how many were fresh; replenishPool counts them in id_type.generated. The shipped
 // one is src/pool/queries.ts registerFresh, imported, not copied.
 import type { TransactionSql } from "postgres";
-import { registerFresh } from "../../src/pool/queries";
+import { registerFresh, type Probe } from "../../src/pool/queries";
 
 export type Register = (tx: TransactionSql, idType: string, candidates: string[], chunkSize: number) => Promise<number>;
 
@@ -53,3 +53,14 @@ export const unnestAntiJoin: Register = async (tx, idType, candidates, chunkSize
 };
 
 export const shipped: Register = registerFresh;
+
+/**
+ * The shipped path with the probe it had before probeKnown (src/pool/queries.ts): one lookup per candidate,
+ * a LATERAL subquery with LIMIT 1 (which the planner cannot turn into a join or a scan).
+ */
+const probeEach: Probe = (tx, idType, sorted) =>
+  tx<{ id: string }[]>`
+    select c.id from unnest(${sorted}::text[]) as c(id)
+    cross join lateral (select 1 from pool_id p where p.id = c.id collate "C" and p.id_type = ${idType} limit 1) as registered`;
+export const probingEach = (tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number) =>
+  registerFresh(tx, idType, candidates, chunkSize, limit, probeEach);
