@@ -126,8 +126,10 @@ export type Probe = (tx: TransactionSql, idType: string, sorted: string[]) => Pr
  * Why the settings: postgres.js prepares the statement, and PostgreSQL plans a prepared statement's first five
  * executions with the real array. Shown 200,000 candidates against a registry of a few million, it prefers
  * scanning the whole registry to that many lookups in its key: for this statement PostgreSQL 15 chose a
- * parallel sequential scan, and for the plain join shipped before the LATERAL form (next paragraph), a hash join over a
- * sequential scan, which took about twice as long (PostgreSQL 15, 3M IDs: 0.82-1.53 s against 0.43-0.66 s).
+ * parallel sequential scan, and for the plain join shipped before the LATERAL form (next paragraph), a hash
+ * join over a sequential scan, which took about twice as long (PostgreSQL 15, 3M IDs: 0.82-1.53 s against
+ * 0.43-0.66 s). Generic plans are made under the same settings, so one made while a registry was nearly empty
+ * cannot keep a scan as it grows.
  * That happens after every new connection (a pod's start, the connections recycled every 30 minutes or after a
  * minute idle). With table scans priced out, the only plan left is the index scan. `set_config(..., true)`
  * lasts until the refill's transaction ends; the statements after the probe in that transaction are COPYs and
@@ -161,11 +163,11 @@ export const probeKnown: Probe = async (tx, idType, sorted) => {
  * batches (one WAL record per page, not per row), which INSERT ... SELECT does not, so the fresh IDs go in
  * by COPY, in key order (each B-tree leaf page is then visited once, not once per ID). COPY cannot skip
  * known IDs, so they are found first by a read-only probe (probeKnown: one index scan over the candidates
- * in key order, nothing written) and left out. That is safe because refills of a type hold its refill lock (or, for the
- * parts of a parallel refill, work on disjoint key ranges under the lock their coordinator holds): nothing
- * inserts IDs of this type in this key range between the probe and the COPY. Were something else to, the
- * primary key would reject the COPY (23505), the refill would fail and be retried: an ID can never be
- * registered twice. A candidate repeated within the batch is kept once, at its first position. The chunks
+ * in key order, nothing written) and left out. That is safe because refills of a type hold its refill lock
+ * (or, for the parts of a parallel refill, work on disjoint key ranges under the lock their coordinator
+ * holds): nothing inserts IDs of this type in this key range between the probe and the COPY. Were something
+ * else to, the primary key would reject the COPY (23505), the refill would fail and be retried: an ID can
+ * never be registered twice. A candidate repeated within the batch is kept once, at its first position. The chunks
  * go in by COPY too, as array literals, and no ID comes back from the server.
  */
 export async function registerFresh(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number, probe: Probe = probeKnown): Promise<number> {
