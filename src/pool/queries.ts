@@ -128,12 +128,11 @@ export type Probe = (tx: TransactionSql, idType: string, sorted: string[]) => Pr
  * scanning the whole registry to that many lookups in its key: for this statement PostgreSQL 15 chose a
  * parallel sequential scan, and for the plain join shipped before the LATERAL form (next paragraph), a hash
  * join over a sequential scan, which took about twice as long (PostgreSQL 15, 3M IDs: 0.82-1.53 s against
- * 0.43-0.66 s). Generic plans are made under the same settings, so one made while a registry was nearly empty
- * cannot keep a scan as it grows.
- * That happens after every new connection (a pod's start, the connections recycled every 30 minutes or after a
- * minute idle). With table scans priced out, the only plan left is the index scan. `set_config(..., true)`
- * lasts until the refill's transaction ends; the statements after the probe in that transaction are COPYs and
- * an update by primary key, which have no scan to choose. test/pool/refill.test.ts checks that the probe does
+ * 0.43-0.66 s). That happens after every new connection (a pod's start, the connections recycled every 30
+ * minutes or after a minute idle). With table scans priced out, the only plan left is the index scan; generic
+ * plans are made under the same settings, so one made while a registry was nearly empty cannot keep a scan as
+ * it grows. `set_config(..., true)` lasts until the refill's transaction ends; the statements after the probe
+ * in that transaction are COPYs and an update by primary key, which have no scan to choose. test/pool/refill.test.ts checks that the probe does
  * not scan pool_id on a new connection where the planner would like to (without the settings it does, on
  * PostgreSQL 15 and 18).
  *
