@@ -122,7 +122,11 @@ export async function startService({ config, log, pod = defaultPodName(), observ
       sequences: { sequences, log },
       probes: { ready: async () => ready && ((await databaseAnswers()) || Object.values(issuer.buffered()).some((n) => n > 0)) },
       ...(metrics && {
-        observe: { record: (route, method, status, seconds) => metrics.request(route, method, status, seconds), log: isLevelled(log) ? log : undefined },
+        observe: {
+          record: (route, method, status, seconds) => metrics.request(route, method, status, seconds),
+          recorder: (route, method) => metrics.requestRecorder(route, method),
+          log: isLevelled(log) ? log : undefined,
+        },
         metrics: { expose: () => metrics.expose() },
       }),
     });

@@ -10,10 +10,12 @@
 // composition instead. `npm run bench:edge` (bench/results/edge-latest.md) measures each piece as server CPU
 // per request. Also from there: on Bun, touching a Headers object costs (reading one request header makes Bun
 // build the request's Headers; changing a Response's headers after it is made builds them again), while
-// headers given as a plain object when the Response is made cost little (through c.json(), which copies two or
-// more into a Headers object, a little more). So routes put X-Request-Id into the headers they create
-// (idHeaders() below; the hot routes' quick answers straight into new Response(), jsonAnswer()), and only
-// responses made without it (docs, static pages) get it added afterwards.
+// headers given when the Response is made cost little (least as one Headers object reused, whose id is replaced
+// each time: jsonHeadersWithId()). So routes put X-Request-Id into the headers they create (idHeaders() below;
+// the hot routes' quick answers through jsonHeadersWithId()), and only responses made without it (docs, static
+// pages) get it added afterwards. Reading the request's X-Request-Id is one of the largest pieces left (it makes
+// Bun build the request's Headers: bench:edge, "+ read one request header"). It stays: a caller's or a proxy's
+// request id is what ties its logs to ours.
 //
 // The request id reaches handlers as Hono's env (c.env, a RequestEdge): requestIdOf(c). Hot routes name their
 // own pattern for the metrics (hotRoute); for the others the edge asks the app's router once more. The same
@@ -83,6 +85,9 @@ export function hotRoute<P extends string>(
 export interface ObserveOptions {
   /** Records a finished request; absent: no metrics. */
   record?: (route: string, method: string, status: number, seconds: number) => void;
+  /** `record` bound to one route and method, for the lanes (whose route and method are fixed): with it, a lane's
+   * request builds no series key and looks nothing up. Absent: the lanes call `record`. */
+  recorder?: (route: string, method: string) => (status: number, seconds: number) => void;
   /** Logs each request at debug level when the logger has debug on. */
   log?: LevelledLog;
 }
@@ -101,14 +106,24 @@ const JSON_TYPE = "application/json";
 const JSON_ONLY: Record<string, string> = { "Content-Type": JSON_TYPE };
 
 /**
- * A 200 (or `status`) JSON answer carrying X-Request-Id when given one: what quick answers make. Hono's c.json()
- * copies two or more headers into a Headers object before making the Response; a plain headers object goes
- * straight to the Response: 0.2-0.26 µs less server CPU per request (`npm run bench:edge`, the two "header
- * given when the Response is made" rows, 2026-12-06: 9.44 against 9.24 µs, trivial handler 8.99). Same bytes
- * as c.json(value, status, idHeaders(c)).
+ * The headers of a JSON answer carrying `requestId`: one Headers object for the whole process, its id replaced
+ * each time. Safe because a Response copies the headers it is given when it is made (the Fetch standard; Bun
+ * does, and test/http/observe.test.ts checks it), and cheaper than a new headers object per answer, which Bun
+ * turns into a Headers object anyway: `npm run bench:edge`, the rows "header given when the Response is made,
+ * plain object" and "…, one Headers object reused".
+ */
+export function jsonHeadersWithId(requestId: string): Headers {
+  JSON_WITH_ID.set(REQUEST_ID_HEADER, requestId);
+  return JSON_WITH_ID;
+}
+const JSON_WITH_ID = new Headers({ "Content-Type": JSON_TYPE });
+
+/**
+ * A 200 (or `status`) JSON answer carrying X-Request-Id when given one: what quick answers make. Same bytes as
+ * c.json(value, status, idHeaders(c)), without Hono's copy of the headers (jsonHeadersWithId()).
  */
 export function jsonAnswer(value: unknown, requestId: string | undefined, status = 200): Response {
-  return new Response(JSON.stringify(value), { status, headers: requestId === undefined ? JSON_ONLY : { "Content-Type": JSON_TYPE, [REQUEST_ID_HEADER]: requestId } });
+  return new Response(JSON.stringify(value), { status, headers: requestId === undefined ? JSON_ONLY : jsonHeadersWithId(requestId) });
 }
 
 /** The request id, for idHeaders() (marks it sent). */
@@ -182,6 +197,17 @@ export function observeRequests(app: ObservableApp, options: ObserveOptions = {}
     const answer = dispatch(request, edge);
     return answer instanceof Promise ? answer.then((response) => close(request, response, edge)) : close(request, answer, edge);
   };
+  const closer = (route: string, method: string) => {
+    const recordOne = record === undefined ? undefined : (options.recorder?.(route, method) ?? ((status: number, seconds: number) => record(route, method, status, seconds)));
+    return (request: Request, response: Response, edge: RequestEdge): Response => {
+      const answer = edge.sent ? response : echo(response, edge.requestId);
+      if (!timed) return answer;
+      const seconds = (performance.now() - edge.started) / 1000;
+      recordOne?.(answer.status, seconds);
+      accessLog?.({ level: "debug", msg: "request", requestId: edge.requestId, method, route, status: answer.status, ms: Math.round(seconds * 1e4) / 10 });
+      return answer;
+    };
+  };
   app.fetch = (request) => serve(request, open(request));
-  return { open, close, serve };
+  return { open, close, closer, serve };
 }

@@ -133,13 +133,26 @@ export class ServiceMetrics {
 
   /** Records one HTTP request. `route` must be the matched pattern (bounded), never the raw path. */
   request(route: string, method: string, status: number, seconds: number): void {
+    this.#requestSeriesOf(route, method, status).observe(seconds);
+  }
+
+  /**
+   * A recorder of one route and method (a hot route's lane, src/http/lane.ts), its status-200 series bound once:
+   * no key to build or look up per request. Other statuses go through the map, as request() does.
+   */
+  requestRecorder(route: string, method: string): (status: number, seconds: number) => void {
+    const ok = this.#requestSeriesOf(route, method, 200);
+    return (status, seconds) => (status === 200 ? ok : this.#requestSeriesOf(route, method, status)).observe(seconds);
+  }
+
+  #requestSeriesOf(route: string, method: string, status: number): { observe(value: number): void } {
     const key = `${route} ${method} ${status}`;
     let series = this.#requestSeries.get(key);
     if (!series) {
       series = this.#requestDuration.with({ route, method, status: String(status) });
       this.#requestSeries.set(key, series);
     }
-    series.observe(seconds);
+    return series;
   }
 
   /** The exposition, with the scrape-time gauges refreshed first. */

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../../src/config";
 import { drainable } from "../../src/http/drain";
+import { jsonAnswer } from "../../src/http/observe";
 import { startService, type Service } from "../../src/service";
 import { testDatabase, testLog, type TestDatabase } from "../support/database";
 import { tempFile } from "../support/processes";
@@ -224,6 +225,37 @@ test("the lanes' requests are in the request metrics, under the route's pattern"
   for (let i = 0; i < 25; i++) await (await fetch(`http://127.0.0.1:${laned.port}/v1/idgenerator/farmer/id`, { method: "POST" })).text();
   expect(taken).toBe(25);
   expect((await count()) - before).toBe(25);
+});
+
+test("a lane's answers with another status are recorded under that status", async () => {
+  const response = await fetch(`http://127.0.0.1:${laned.port}/next?format=roman`);
+  await response.text();
+  expect(response.status).toBeGreaterThanOrEqual(400);
+  const text = await (await fetch(`http://127.0.0.1:${plain.port}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`idgen_http_request_duration_seconds_count{route="/next",method="GET",status="${response.status}"}`));
+  expect(Number(line?.split(" ").at(-1))).toBeGreaterThanOrEqual(1);
+});
+
+// Quick answers put X-Request-Id into one Headers object reused for every answer (src/http/observe.ts
+// jsonHeadersWithId), which is safe only because a Response copies its headers when it is made.
+test("every answer of a lane carries its own request's id, however many are in flight", async () => {
+  const paths: [string, string][] = [["GET", "/next"], ["GET", "/livez"], ["POST", "/v1/idgenerator/farmer/id"], ["GET", "/counters/orders/next"]];
+  const sent = Array.from({ length: 200 }, (_, n) => ({ id: `lane-id-${n}`, method: paths[n % paths.length]![0], path: paths[n % paths.length]![1] }));
+  const echoed = await Promise.all(
+    sent.map(async ({ id, method, path }) => {
+      const response = await fetch(`http://127.0.0.1:${laned.port}${path}`, { method, headers: { "X-Request-Id": id } });
+      await response.text();
+      return response.headers.get("x-request-id");
+    }),
+  );
+  expect(echoed).toEqual(sent.map(({ id }) => id));
+  // The property itself, directly: an answer made first keeps its id when the next one is made.
+  const first = jsonAnswer({ n: 1 }, "first-id");
+  const second = jsonAnswer({ n: 2 }, "second-id");
+  expect([first.headers.get("x-request-id"), second.headers.get("x-request-id"), jsonAnswer({}, undefined).headers.get("x-request-id")]).toEqual(["first-id", "second-id", null]);
+  // And a made-up id is new for each answer.
+  const made = await Promise.all(Array.from({ length: 50 }, async () => (await fetch(`http://127.0.0.1:${laned.port}/next`)).headers.get("x-request-id")));
+  expect(new Set(made).size).toBe(50);
 });
 
 test("a draining server closes the connections of the lanes' answers too", async () => {
