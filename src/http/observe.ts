@@ -108,7 +108,7 @@ const JSON_ONLY: Record<string, string> = { "Content-Type": JSON_TYPE };
 /**
  * The headers of a JSON answer carrying `requestId`: one Headers object for the whole process, its id replaced
  * each time. Safe because a Response copies the headers it is given when it is made (the Fetch standard; Bun
- * does, and test/http/observe.test.ts checks it), and cheaper than a new headers object per answer, which Bun
+ * does, and test/http/lane.test.ts checks it), and cheaper than a new headers object per answer, which Bun
  * turns into a Headers object anyway: `npm run bench:edge`, the rows "header given when the Response is made,
  * plain object" and "…, one Headers object reused".
  */
