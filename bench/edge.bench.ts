@@ -5,10 +5,11 @@
 //
 // The variants isolate what src/http/observe.ts is designed around: on Bun, touching a Headers object costs
 // (reading one request header builds the request's Headers; changing a Response's headers after it is made
-// builds them again), while headers given as a plain object when the Response is made cost nothing
-// measurable. The last rows are the service's own app (request ids, metrics, every route mounted) on
-// /livez, the floor under every route of the service: through Hono, and through its lane (src/http/lane.ts),
-// as src/main.ts serves it.
+// builds them again), while headers given when the Response is made cost little (least as one Headers object
+// reused, whose id is replaced each time). The last rows are the service's own app (request ids, metrics,
+// every route mounted) on /livez, the floor under every route of the service: through Hono, and through its
+// lane (src/http/lane.ts), as src/main.ts serves it; the lanes once with each request's metrics series looked
+// up as before 2026-12-07, once bound per lane as now.
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
@@ -53,7 +54,7 @@ const VARIANTS: [string, Served][] = [
   ["+ set one response header after the handler", hono(async (c, next) => void (await next(), c.res.headers.set("X-Request-Id", "abc")))],
   ["+ c.header() before the handler", hono(async (c, next) => void (c.header("X-Request-Id", "abc"), await next()))],
   // Given when the Response is made: through c.json(), which copies two or more headers into a Headers object,
-  // and as a plain object straight to new Response() (what src/http/observe.ts jsonAnswer does).
+  // and as a plain object straight to new Response() (what src/http/observe.ts jsonAnswer did until 2026-12-07).
   ["header given when the Response is made, by c.json()", hono(undefined, (c) => c.json(alive, 200, { "X-Request-Id": "abc" }))],
   ["header given when the Response is made, plain object to new Response()", hono(undefined, () => new Response(JSON.stringify(alive), { headers: { "Content-Type": "application/json", "X-Request-Id": "abc" } }))],
   // What src/http/observe.ts jsonHeadersWithId does since 2026-12-07: one Headers object, its id replaced.
