@@ -184,29 +184,27 @@ export function observeRequests(app: ObservableApp, options: ObserveOptions = {}
   const accessLog = options.log?.enabled("debug") ? options.log : undefined;
   const timed = record !== undefined || accessLog !== undefined;
   const open = (request: Request): RequestEdge => ({ requestId: requestIdFor(request), sent: false, route: undefined, started: timed ? performance.now() : 0 });
-  const close = (request: Request, response: Response, edge: RequestEdge): Response => {
+  type RecordOne = (status: number, seconds: number) => void;
+  /** Echoes the id, then times and records the request under `route` (else the one the edge or the router
+   * names), into `recordOne` when its series is bound (a lane's), else through `record`. */
+  const finish = (request: Request, response: Response, edge: RequestEdge, route: string | undefined, recordOne: RecordOne | undefined): Response => {
     const answer = edge.sent ? response : echo(response, edge.requestId);
     if (!timed) return answer;
     const seconds = (performance.now() - edge.started) / 1000;
-    const route = edge.route ?? routeOf(app, request);
-    record?.(route, request.method, answer.status, seconds);
-    accessLog?.({ level: "debug", msg: "request", requestId: edge.requestId, method: request.method, route, status: answer.status, ms: Math.round(seconds * 1e4) / 10 });
+    const pattern = route ?? edge.route ?? routeOf(app, request);
+    if (recordOne !== undefined) recordOne(answer.status, seconds);
+    else record?.(pattern, request.method, answer.status, seconds);
+    accessLog?.({ level: "debug", msg: "request", requestId: edge.requestId, method: request.method, route: pattern, status: answer.status, ms: Math.round(seconds * 1e4) / 10 });
     return answer;
   };
+  const close = (request: Request, response: Response, edge: RequestEdge): Response => finish(request, response, edge, undefined, undefined);
   const serve = (request: Request, edge: RequestEdge): Response | Promise<Response> => {
     const answer = dispatch(request, edge);
     return answer instanceof Promise ? answer.then((response) => close(request, response, edge)) : close(request, answer, edge);
   };
   const closer = (route: string, method: string) => {
-    const recordOne = record === undefined ? undefined : (options.recorder?.(route, method) ?? ((status: number, seconds: number) => record(route, method, status, seconds)));
-    return (request: Request, response: Response, edge: RequestEdge): Response => {
-      const answer = edge.sent ? response : echo(response, edge.requestId);
-      if (!timed) return answer;
-      const seconds = (performance.now() - edge.started) / 1000;
-      recordOne?.(answer.status, seconds);
-      accessLog?.({ level: "debug", msg: "request", requestId: edge.requestId, method, route, status: answer.status, ms: Math.round(seconds * 1e4) / 10 });
-      return answer;
-    };
+    const recordOne = record === undefined ? undefined : options.recorder?.(route, method);
+    return (request: Request, response: Response, edge: RequestEdge): Response => finish(request, response, edge, route, recordOne);
   };
   app.fetch = (request) => serve(request, open(request));
   return { open, close, closer, serve };

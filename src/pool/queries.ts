@@ -120,31 +120,31 @@ export type Probe = (tx: TransactionSql, idType: string, sorted: string[]) => Pr
 
 /**
  * The refill's probe for IDs generated before: one index scan of pool_id's key (id, id_type) for all the
- * candidates, `id = any($sorted)`, with the planner told, for this transaction only, not to scan the table
- * (nor to build a bitmap of it, nor to start parallel workers for it).
+ * candidates, `id = any($sorted)`, with the planner told, for this transaction only, not to scan the table (nor
+ * to build a bitmap of it, nor to start parallel workers for it).
  *
  * Why the settings: postgres.js prepares the statement, and PostgreSQL plans a prepared statement's first five
  * executions with the real array. Shown 200,000 candidates against a registry of a few million, it prefers
- * scanning the whole registry to that many lookups in its key: for this statement PostgreSQL 15 chose a
- * parallel sequential scan, and for the plain join shipped before the LATERAL form (next paragraph), a hash
- * join over a sequential scan, which took about twice as long (PostgreSQL 15, 3M IDs: 0.82-1.53 s against
- * 0.43-0.66 s). That happens after every new connection (a pod's start, the connections recycled every 30
- * minutes or after a minute idle). With table scans priced out, the only plan left is the index scan; generic
- * plans are made under the same settings, so one made while a registry was nearly empty cannot keep a scan as
- * it grows. `set_config(..., true)` lasts until the refill's transaction ends; the statements after the probe
- * in that transaction are COPYs and an update by primary key, which have no scan to choose. test/pool/refill.test.ts checks that the probe does
- * not scan pool_id on a new connection where the planner would like to (without the settings it does, on
+ * scanning the whole registry to that many lookups in its key: for this statement PostgreSQL 15 chose a parallel
+ * sequential scan, and for the plain join shipped before the LATERAL form (next paragraph), a hash join over a
+ * sequential scan, which took about twice as long (PostgreSQL 15, 3M IDs: 0.82-1.53 s against 0.43-0.66 s). That
+ * happens after every new connection (a pod's start, the connections recycled every 30 minutes or after a minute
+ * idle). With table scans priced out, the only plan left is the index scan; generic plans are made under the
+ * same settings, so one made while a registry was nearly empty cannot keep a scan as it grows.
+ * `set_config(..., true)` lasts until the refill's transaction ends; the statements after the probe in that transaction are COPYs
+ * and an update by primary key, which have no scan to choose. test/pool/refill.test.ts checks that the probe
+ * does not scan pool_id on a new connection where the planner would like to (without the settings it does, on
  * PostgreSQL 15 and 18).
  *
- * Why `= any` and not one lookup per candidate (a LATERAL subquery with LIMIT 1, shipped before; the row
- * "before the one-scan probe" of `npm run bench:refill` runs it): one index scan walks the key once, in order,
- * and from PostgreSQL 17 on it moves between candidates on the same leaf page instead of descending from the
- * root for each. Scratch, 2026-12-06, a registry of 3M length-10 IDs, 200,000 sorted candidates (about 15 %
- * known), 8 interleaved rounds, server CPU per candidate: PostgreSQL 18 1.63 µs against 2.25 (-28 %);
- * PostgreSQL 15 1.84 against 1.98 (-7 %). The whole refill, both probes in the same rounds (`ROUNDS=8
- * REFILL_BATCH=200000 npm run bench:refill`, drained rows, registries growing to 1.6M): with DATABASE_URL at a
- * PostgreSQL 18 server 1.18× (median of per-round ratios; faster in 6 rounds of 8); at PostgreSQL 15 0.99×
- * (4 of 8: no difference above this machine's noise).
+ * Why `= any` and not one lookup per candidate (a LATERAL subquery with LIMIT 1, shipped before; the row "before
+ * the one-scan probe" of `npm run bench:refill` runs it): one index scan walks the key once, in order, and from
+ * PostgreSQL 17 on it moves between candidates on the same leaf page instead of descending from the root for
+ * each. Scratch, 2026-12-06, a registry of 3M length-10 IDs, 200,000 sorted candidates (about 15 % known), 8
+ * interleaved rounds, server CPU per candidate: PostgreSQL 18 1.63 µs against 2.25 (-28 %); PostgreSQL 15 1.84
+ * against 1.98 (-7 %). The whole refill, both probes in the same rounds (`ROUNDS=8 REFILL_BATCH=200000 npm run
+ * bench:refill`, drained rows, registries growing to 1.6M): with DATABASE_URL at a PostgreSQL 18 server 1.18×
+ * (median of per-round ratios; faster in 6 rounds of 8); at PostgreSQL 15 0.99× (4 of 8: no difference above
+ * this machine's noise).
  */
 export const probeKnown: Probe = async (tx, idType, sorted) => {
   await tx`select set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`;
@@ -159,15 +159,15 @@ export const probeKnown: Probe = async (tx, idType, sorted) => {
  *
  * Why this shape (bench/refill.bench.ts measures it against the alternatives in one run; figures in
  * bench/RESULTS.md). pool_id's cost is per row: heap tuple, B-tree entry, WAL. COPY writes heap tuples in
- * batches (one WAL record per page, not per row), which INSERT ... SELECT does not, so the fresh IDs go in
- * by COPY, in key order (each B-tree leaf page is then visited once, not once per ID). COPY cannot skip
- * known IDs, so they are found first by a read-only probe (probeKnown: one index scan over the candidates
- * in key order, nothing written) and left out. That is safe because refills of a type hold its refill lock
- * (or, for the parts of a parallel refill, work on disjoint key ranges under the lock their coordinator
- * holds): nothing inserts IDs of this type in this key range between the probe and the COPY. Were something
- * else to, the primary key would reject the COPY (23505), the refill would fail and be retried: an ID can
- * never be registered twice. A candidate repeated within the batch is kept once, at its first position. The chunks
- * go in by COPY too, as array literals, and no ID comes back from the server.
+ * batches (one WAL record per page, not per row), which INSERT ... SELECT does not, so the fresh IDs go in by
+ * COPY, in key order (each B-tree leaf page is then visited once, not once per ID). COPY cannot skip known IDs,
+ * so they are found first by a read-only probe (probeKnown: one index scan over the candidates in key order,
+ * nothing written) and left out. That is safe because refills of a type hold its refill lock (or, for the parts
+ * of a parallel refill, work on disjoint key ranges under the lock their coordinator holds): nothing inserts IDs
+ * of this type in this key range between the probe and the COPY. Were something else to, the primary key would
+ * reject the COPY (23505), the refill would fail and be retried: an ID can never be registered twice. A
+ * candidate repeated within the batch is kept once, at its first position. The chunks go in by COPY too, as
+ * array literals, and no ID comes back from the server.
  */
 export async function registerFresh(tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number, probe: Probe = probeKnown): Promise<number> {
   if (candidates.length === 0 || limit === 0) return 0;
