@@ -172,6 +172,7 @@ export async function startService({ config, log, pod = defaultPodName(), observ
   function newMetrics(): ServiceMetrics {
     const types = Object.values(config.idGenerator.idTypes).map((type) => ({
       name: type.name, poolTarget: type.pool.target, poolMinThreshold: type.pool.minThreshold, bufferSize: type.buffer.size,
+      bufferMax: type.buffer.max,
     }));
     return new ServiceMetrics({
       version: readVersion().service_version,
@@ -192,7 +193,7 @@ export async function startService({ config, log, pod = defaultPodName(), observ
     const pool = new TypePool({
       sql, log, pod, idType: type.name, rules, capacity,
       target: type.pool.target, threshold: type.pool.minThreshold, bufferSize: type.buffer.size, lowWater: type.buffer.lowWater,
-      leaseSeconds: config.idGenerator.podLeaseSeconds, observer: metrics?.poolObserver(type.name),
+      bufferMax: type.buffer.max, leaseSeconds: config.idGenerator.podLeaseSeconds, observer: metrics?.poolObserver(type.name),
       refill: refills && ((wanted) => refills.refill({ ...wanted, rules: type.rules })),
     });
     if (!known) {

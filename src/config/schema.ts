@@ -27,6 +27,8 @@ const POOL_KEYS = {
   buffer_size: count(1, MAX_BUFFER).optional(),
   /** Refill the pod's buffer when it holds fewer; default: 30 % of buffer_size, rounded down. */
   buffer_low_water: count(0, MAX_BUFFER).optional(),
+  /** Most IDs a pod claims at once under load (claims grow with demand); default: see bufferMaxDefault. */
+  buffer_max: count(1, MAX_BUFFER).optional(),
 };
 
 const idTypeSchema = z.strictObject({
@@ -87,7 +89,7 @@ export type FileSettings = z.output<typeof fileSchema>;
 
 export interface PoolSizes {
   readonly pool: { readonly target: number; readonly minThreshold: number };
-  readonly buffer: { readonly size: number; readonly lowWater: number };
+  readonly buffer: { readonly size: number; readonly lowWater: number; readonly max: number };
 }
 
 type TypeInput = z.output<typeof idTypeSchema>;
@@ -102,7 +104,19 @@ function poolSizes(type: TypeInput, section: SectionInput): PoolSizes {
   // time to complete before the buffer runs dry.
   const size = type.buffer_size ?? 1000;
   const lowWater = type.buffer_low_water ?? Math.floor(size * 0.3);
-  return { pool: { target, minThreshold }, buffer: { size, lowWater } };
+  const max = type.buffer_max ?? bufferMaxDefault(size, target);
+  return { pool: { target, minThreshold }, buffer: { size, lowWater, max } };
+}
+
+/**
+ * How far a pod's claims may grow under load (src/pool/buffer.ts) unless buffer_max is set: up to ten
+ * buffer_sizes, and at most a tenth of pool_target (in whole buffer_sizes, at least one), so that one busy pod
+ * never takes more than a tenth of the pool in one claim and leaves the rest to the others. With the defaults
+ * (pool_target 6000) claims stay at buffer_size; with pool_target 300,000 they may reach 10,000. A larger
+ * claim means more IDs lost if the pod is killed (at most 2 * buffer_max - 2 per type), none on a graceful stop.
+ */
+export function bufferMaxDefault(size: number, target: number): number {
+  return size * Math.min(10, Math.max(1, Math.floor(target / (10 * size))));
 }
 
 /** [key to blame, reason]: the key named is one the operator set in this type. */
@@ -115,6 +129,12 @@ function relationProblems(type: TypeInput, { pool, buffer }: PoolSizes): [keyof 
     problems.push(type.pool_target !== undefined
       ? ["pool_target", `must be at least pool_min_threshold (${pool.minThreshold})`]
       : ["pool_min_threshold", `must be at most pool_target (${pool.target})`]);
+  }
+  // The default buffer_max is always within these bounds (bufferMaxDefault); only a configured one can break them.
+  if (type.buffer_max !== undefined && buffer.max < buffer.size) {
+    problems.push(["buffer_max", `must be at least buffer_size (${buffer.size})`]);
+  } else if (type.buffer_max !== undefined && buffer.max > pool.target) {
+    problems.push(["buffer_max", `must be at most pool_target (${pool.target}), or one claim empties the pool`]);
   }
   if (buffer.size > pool.target) {
     // A pod's claim would empty the pool at once, leaving other pods nothing until the refill.

@@ -16,6 +16,8 @@ export interface TypeSettings {
   poolTarget: number;
   poolMinThreshold: number;
   bufferSize: number;
+  /** Most IDs one claim may ask for under load (buffer_max). */
+  bufferMax: number;
 }
 
 export interface ServiceMetricsOptions {
@@ -74,7 +76,8 @@ export class ServiceMetrics {
     this.#refillFailures = r.counter("idgen_refill_failures_total", "Refills that failed (database error).", ["id_type"]);
     const target = r.gauge("idgen_pool_target_ids", "Configured pool_target: a refill tops the pool up to this.", ["id_type"]);
     const threshold = r.gauge("idgen_pool_min_threshold_ids", "Configured pool_min_threshold: a refill starts below this.", ["id_type"]);
-    const bufferSize = r.gauge("idgen_buffer_size_ids", "Configured buffer_size: IDs per claim.", ["id_type"]);
+    const bufferSize = r.gauge("idgen_buffer_size_ids", "Configured buffer_size: IDs per claim at low rates (and per pool chunk).", ["id_type"]);
+    const bufferMax = r.gauge("idgen_buffer_max_ids", "Configured buffer_max: most IDs per claim, as claims grow with demand.", ["id_type"]);
     this.#available = r.gauge("idgen_pool_available_ids", "IDs available in the database pool (all pods), read at scrape time.", ["id_type"]);
     this.#capacity = r.gauge("idgen_space_capacity_ids", "Valid IDs of the type (the rules engine's capacity(); an estimate until counted).", ["id_type"]);
     this.#capacityExact = r.gauge("idgen_space_capacity_exact", "1 when idgen_space_capacity_ids is an exact count.", ["id_type"]);
@@ -92,6 +95,7 @@ export class ServiceMetrics {
       target.set(labels, type.poolTarget);
       threshold.set(labels, type.poolMinThreshold);
       bufferSize.set(labels, type.bufferSize);
+      bufferMax.set(labels, type.bufferMax);
       this.#issued.inc(labels, 0); // every type's series exists from the start, so rate() sees the first issue
       this.#waits.inc(labels, 0);
       this.#claimedIds.inc(labels, 0);

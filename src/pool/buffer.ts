@@ -10,16 +10,28 @@
 // second on a 2-core machine (A/B in one run, 4 rounds of 6 s): 122-678 requests waited per round with the
 // fixed mark, 100-181 with the adaptive one. So, when `adaptive`, the mark rises with demand: a claim starts
 // when fewer IDs remain than the recent rate of takes would use in CLAIM_HEADROOM times the recent claim
-// duration, never below the configured mark and never above size - 1 (so a pod holds at most 2 * size - 2
-// IDs, the bound a crash can waste).
+// duration, never below the configured mark and never above the claim's size - 1.
+//
+// Claims also grow with demand, up to `maxClaim` IDs: a claim asks for what the recent rate of takes would use
+// in CLAIM_COVER_MS, rounded up to whole `size`s (a claim takes whole chunks of `size` IDs), never fewer than
+// `size`. Why: at 45k requests a second a claim of 1000 IDs lasts 22 ms, about the duration of one claim while a
+// refill's COPY shares the database's two cores; the buffer then ran dry a few times per 6 s of load (50-250
+// requests waited, each for a whole claim: the p99's tail), and the pod made 45 claims a second, each a
+// statement, a round trip and a claimed_chunk row. Measured on a 2-core machine (2026-12-07, scratch A/B, the
+// service under wrk with a refill underneath, 4 rounds of 6 s): 37-250 waits per round with claims of 1000,
+// none with claims of 5000. A claim of 5 chunks costs PostgreSQL little more than a claim of 1
+// (bench/RESULTS.md, "claim": 2.2M against 0.8M IDs/s). So a pod holds at most 2 * maxClaim - 2 IDs, the bound
+// a crash can waste; a pod at low rates claims `size` as before.
 
 export interface PrefetchBufferOptions {
   /** IDs to ask for per claim. */
   size: number;
   /** Start a claim when fewer IDs than this remain. */
   lowWater: number;
-  /** Let the mark rise above `lowWater` with demand (see the top of this file); off for one-ID claims. */
+  /** Let the mark rise above `lowWater` and claims grow with demand (see the top of this file); off for one-ID claims. */
   adaptive?: boolean;
+  /** Most IDs one claim asks for when adaptive (default `size`): claims grow in whole `size`s up to this. */
+  maxClaim?: number;
   /** Claims up to `count` IDs from the pool; an empty array means the pool has none right now. */
   claim: (count: number) => Promise<string[]>;
   /** Background claims never throw into the void: their failures come here (the first of each run of failures). */
@@ -39,6 +51,8 @@ const CLAIM_HEADROOM = 3;
 /** How fast the remembered claim duration forgets a slow claim: it jumps up at once, and moves a fifth of
  * the way down per faster claim. */
 const DURATION_DECAY = 0.2;
+/** When adaptive, a claim asks for about this many milliseconds of recent demand (see the top of this file). */
+export const CLAIM_COVER_MS = 100;
 
 export class PrefetchBuffer {
   readonly #options: PrefetchBufferOptions;
@@ -57,10 +71,13 @@ export class PrefetchBuffer {
   #takenAtClaim = 0;
   /** Recent claim duration, ms (see DURATION_DECAY). */
   #claimMs = 0;
+  /** IDs the next claim asks for: `size`, or more under load when adaptive. */
+  #claimSize: number;
 
   constructor(options: PrefetchBufferOptions) {
     this.#options = options;
     this.#mark = options.lowWater;
+    this.#claimSize = options.size;
   }
 
   get available(): number {
@@ -70,6 +87,11 @@ export class PrefetchBuffer {
   /** The low-water mark in force now (the configured one, or higher under load when adaptive). */
   get lowWater(): number {
     return this.#mark;
+  }
+
+  /** IDs the next claim asks for (`size`, or more under load when adaptive). */
+  get claimSize(): number {
+    return this.#claimSize;
   }
 
   /** An ID if one is in memory (never waits), starting a claim when the stock runs low. */
@@ -102,7 +124,7 @@ export class PrefetchBuffer {
     if (started < this.#retryAt) return Promise.reject(this.#lastError);
     this.#adapt(started);
     this.#claiming = this.#options
-      .claim(Math.max(this.#options.size, atLeast))
+      .claim(Math.max(this.#claimSize, atLeast))
       .then(
         (ids) => {
           const ms = performance.now() - started;
@@ -129,12 +151,17 @@ export class PrefetchBuffer {
     return this.#claiming;
   }
 
-  /** At a claim's start: demand since the last claim started, and the mark that lets the next claim land in time. */
+  /**
+   * At a claim's start: demand since the last claim started, the size of this claim (CLAIM_COVER_MS of that
+   * demand), and the mark that lets the next claim land in time.
+   */
   #adapt(now: number): void {
     const { adaptive, lowWater, size } = this.#options;
     if (adaptive && this.#claimStartedAt >= 0 && now > this.#claimStartedAt) {
       const perMs = (this.#taken - this.#takenAtClaim) / (now - this.#claimStartedAt);
-      this.#mark = Math.min(size - 1, Math.max(lowWater, Math.ceil(perMs * this.#claimMs * CLAIM_HEADROOM)));
+      const maxClaim = Math.max(size, this.#options.maxClaim ?? size);
+      this.#claimSize = Math.min(maxClaim, Math.max(1, Math.ceil((perMs * CLAIM_COVER_MS) / size)) * size);
+      this.#mark = Math.min(this.#claimSize - 1, Math.max(lowWater, Math.ceil(perMs * this.#claimMs * CLAIM_HEADROOM)));
     }
     this.#claimStartedAt = now;
     this.#takenAtClaim = this.#taken;

@@ -23,6 +23,8 @@ export interface TypePoolOptions {
   threshold: number;
   bufferSize: number;
   lowWater: number;
+  /** Most IDs one claim asks for under load (src/pool/buffer.ts); default bufferSize (claims never grow). */
+  bufferMax?: number;
   /** How long a request may wait for a refill before it is answered 503 IDG-001. */
   refillWaitMs?: number;
   /** Pods not seen for this long are gone (see lease.ts); defaults to LEASE_SECONDS. */
@@ -110,6 +112,7 @@ export class TypePool {
       size: this.sizes.bufferSize,
       lowWater: this.sizes.lowWater,
       adaptive: this.sizes.adaptive,
+      maxClaim: this.sizes.maxClaim,
       claim: (count) => this.#claim(count),
       onError: (error) => options.log({ level: "warn", msg: "claims failing; retrying with backoff, answering from the buffer meanwhile", idType: options.idType, error: String(error) }),
       onRecovered: () => options.log({ level: "info", msg: "claims succeed again", idType: options.idType }),

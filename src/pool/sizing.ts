@@ -15,12 +15,15 @@ export interface PoolSizes {
   bufferSize: number;
   /** A pod claims again when fewer than this remain in memory. */
   lowWater: number;
-  /** The mark may rise with demand (src/pool/buffer.ts); not for one-ID claims, which claim on demand only. */
+  /** The mark may rise and claims grow with demand (src/pool/buffer.ts); not for one-ID claims, which claim on demand only. */
   adaptive: boolean;
+  /** Most IDs a pod claims at once under load (whole chunks; at least bufferSize). */
+  maxClaim: number;
 }
 
 /** Small types claim one ID per request straight from the pool; the others use the configured buffers. */
-export function poolSizes(capacity: { count: bigint; exact: boolean }, configured: { bufferSize: number; lowWater: number }): PoolSizes {
-  if (isSmallType(capacity)) return { chunkSize: 1, bufferSize: 1, lowWater: 0, adaptive: false };
-  return { chunkSize: configured.bufferSize, bufferSize: configured.bufferSize, lowWater: configured.lowWater, adaptive: configured.bufferSize > 1 };
+export function poolSizes(capacity: { count: bigint; exact: boolean }, configured: { bufferSize: number; lowWater: number; bufferMax?: number }): PoolSizes {
+  if (isSmallType(capacity)) return { chunkSize: 1, bufferSize: 1, lowWater: 0, adaptive: false, maxClaim: 1 };
+  const { bufferSize, lowWater } = configured;
+  return { chunkSize: bufferSize, bufferSize, lowWater, adaptive: bufferSize > 1, maxClaim: Math.max(bufferSize, configured.bufferMax ?? bufferSize) };
 }

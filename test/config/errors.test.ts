@@ -16,6 +16,8 @@ describe("bad values name the dotted key", () => {
     ["buffer_low_water = buffer_size", farmer("buffer_size: 100", "buffer_low_water: 100"), "id_generator.id_types.farmer.buffer_low_water: must be less than buffer_size (100) (got 100)"],
     ["threshold above target", farmer("pool_target: 900", "buffer_size: 100"), "id_generator.id_types.farmer.pool_target: must be at least pool_min_threshold (1000) (got 900)"],
     ["buffer above target", farmer("buffer_size: 9000"), "id_generator.id_types.farmer.buffer_size: must be at most pool_target (6000) (got 9000)"],
+    ["buffer_max below buffer_size", farmer("buffer_size: 500", "buffer_max: 400"), "id_generator.id_types.farmer.buffer_max: must be at least buffer_size (500) (got 400)"],
+    ["buffer_max above target", farmer("buffer_max: 7000"), "id_generator.id_types.farmer.buffer_max: must be at most pool_target (6000), or one claim empties the pool (got 7000)"],
     ["a rule config that admits nothing", farmer("sequence_limit: 1"), "id_generator.id_types.farmer.sequence_limit: 1 rejects every ID (a single digit already counts as a run); use 2 or more (got 1)"],
     ["a non-integer size", farmer("buffer_size: 1.5"), "id_generator.id_types.farmer.buffer_size: must be a whole number (got 1.5)"],
     ["no types", "id_generator:\n  id_types: {}\n", "id_generator.id_types: must define at least one ID type (got {})"],

@@ -27,7 +27,8 @@ describe("the OpenG2P example file", () => {
   test("gets the default pool and buffer sizes", () => {
     const farmer = loadFrom(OPENG2P_EXAMPLE).idGenerator.idTypes.farmer!;
     expect(farmer.pool).toEqual({ target: 6000, minThreshold: 1000 });
-    expect(farmer.buffer).toEqual({ size: 1000, lowWater: 300 });
+    // Claims do not grow with the defaults: a tenth of pool_target (600) is less than one buffer_size.
+    expect(farmer.buffer).toEqual({ size: 1000, lowWater: 300, max: 1000 });
   });
 
   test("is frozen all the way down", () => {
@@ -65,10 +66,18 @@ describe("per-type extensions", () => {
   test("pool sizes: explicit values, the type's threshold feeding the default target, 30 % low water", () => {
     const config = loadFrom(withType("farmer", ["id_length: 12", "pool_min_threshold: 2000", "buffer_size: 500"]));
     expect(config.idGenerator.idTypes.farmer!.pool).toEqual({ target: 7000, minThreshold: 2000 });
-    expect(config.idGenerator.idTypes.farmer!.buffer).toEqual({ size: 500, lowWater: 150 });
+    // buffer_max: a tenth of the target (700) in whole buffer_sizes.
+    expect(config.idGenerator.idTypes.farmer!.buffer).toEqual({ size: 500, lowWater: 150, max: 500 });
     const explicit = loadFrom(withType("farmer", ["id_length: 12", "pool_target: 20000", "buffer_low_water: 0"]));
     expect(explicit.idGenerator.idTypes.farmer!.pool.target).toBe(20000);
     expect(explicit.idGenerator.idTypes.farmer!.buffer.lowWater).toBe(0);
+    // buffer_max: a tenth of the target is two buffer_sizes.
+    expect(explicit.idGenerator.idTypes.farmer!.buffer.max).toBe(2000);
+    // Ten buffer_sizes at most, however large the pool.
+    const large = loadFrom(withType("farmer", ["id_length: 12", "pool_target: 300000"]));
+    expect(large.idGenerator.idTypes.farmer!.buffer).toEqual({ size: 1000, lowWater: 300, max: 10000 });
+    const set = loadFrom(withType("farmer", ["id_length: 12", "pool_target: 300000", "buffer_max: 3000"]));
+    expect(set.idGenerator.idTypes.farmer!.buffer.max).toBe(3000);
   });
 
   test("null turns an optional rule off; digit lists may be written as numbers", () => {

@@ -12,16 +12,21 @@ const LOW_WATER = 50;
 const CLAIM_MS = 40;
 const PER_TURN = 5;
 
-/** Takes PER_TURN IDs per event-loop turn (about 1 ms) for `ms`; counts the times the buffer ran dry. */
-async function drive(adaptive: boolean, ms = 2000) {
+/** Takes `perTurn` IDs per event-loop turn (about 1 ms) for `ms`; counts the times the buffer ran dry. */
+async function drive(adaptive: boolean, { ms = 2000, perTurn = PER_TURN, maxClaim = SIZE } = {}) {
   let claims = 0;
+  let claimed = 0;
   let mostHeld = 0;
+  let largestClaim = 0;
   const buffer = new PrefetchBuffer({
     size: SIZE,
     lowWater: LOW_WATER,
     adaptive,
+    maxClaim,
     claim: async (count) => {
       const batch = ++claims;
+      claimed += count;
+      largestClaim = Math.max(largestClaim, count);
       await Bun.sleep(CLAIM_MS);
       return Array.from({ length: count }, (_, index) => `${batch}-${index}`);
     },
@@ -36,7 +41,7 @@ async function drive(adaptive: boolean, ms = 2000) {
   const until = performance.now() + ms;
   while (performance.now() < until) {
     mostHeld = Math.max(mostHeld, buffer.available);
-    for (let index = 0; index < PER_TURN; index++) {
+    for (let index = 0; index < perTurn; index++) {
       const id = buffer.take();
       if (id === undefined) {
         if (!empty) dry++;
@@ -50,7 +55,7 @@ async function drive(adaptive: boolean, ms = 2000) {
   }
   const mark = buffer.lowWater;
   const left = await buffer.close();
-  return { dry, taken: seen.size, claims, mark, mostHeld, left: left.length };
+  return { dry, taken: seen.size, claims, claimed, largestClaim, mark, mostHeld, left: left.length };
 }
 
 describe("prefetch buffer: claiming ahead of demand", () => {
@@ -68,6 +73,35 @@ describe("prefetch buffer: claiming ahead of demand", () => {
     // The same demand was served more fully, and nothing was taken twice or lost.
     expect(adaptive.taken).toBeGreaterThan(fixed.taken);
     expect(adaptive.taken + adaptive.left).toBe(adaptive.claims * SIZE);
+    // maxClaim defaults to size: claims never grew.
+    expect(adaptive.largestClaim).toBe(SIZE);
+  }, 20_000);
+
+  test("claims grow with demand up to maxClaim, in whole sizes, and fewer claims serve the same demand", async () => {
+    // About 30 IDs per ms: a claim of 1000 lasts ~33 ms, less than one 40 ms claim; CLAIM_COVER_MS of demand is
+    // ~3000 IDs. The same demand against a buffer whose claims stay at 1000, side by side.
+    const [fixedSize, growing] = await Promise.all([
+      drive(true, { perTurn: 30 }),
+      drive(true, { perTurn: 30, maxClaim: 5 * SIZE }),
+    ]);
+    expect(growing.largestClaim).toBeGreaterThan(SIZE);
+    expect(growing.largestClaim).toBeLessThanOrEqual(5 * SIZE);
+    expect(growing.largestClaim % SIZE).toBe(0);
+    // Claims of 1000 run dry at nearly every claim at this rate; grown claims only before the rate was known.
+    expect(fixedSize.dry).toBeGreaterThanOrEqual(Math.floor(fixedSize.claims / 2));
+    expect(growing.dry).toBeLessThanOrEqual(2);
+    expect(growing.claims).toBeLessThan(fixedSize.claims);
+    expect(growing.taken).toBeGreaterThan(fixedSize.taken);
+    // The crash bound: never more than 2 * maxClaim - 2 in memory; nothing taken twice or lost.
+    expect(growing.mostHeld).toBeLessThanOrEqual(2 * 5 * SIZE - 2);
+    expect(growing.taken + growing.left).toBe(growing.claimed);
+  }, 20_000);
+
+  test("at a low rate claims stay at size, whatever maxClaim allows", async () => {
+    // 5 IDs per ms: CLAIM_COVER_MS of demand is ~500 IDs, under one size.
+    const slow = await drive(true, { maxClaim: 10 * SIZE });
+    expect(slow.largestClaim).toBe(SIZE);
+    expect(slow.dry).toBeLessThanOrEqual(1);
   }, 20_000);
 
   test("one-ID claims (small types) keep a fixed mark of 0: no claim before a request needs it", async () => {

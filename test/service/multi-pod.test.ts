@@ -244,7 +244,8 @@ describe("three pods on one database", () => {
       const wasted = heldByVictim.filter((id) => !receivedSet.has(id)).length;
       // Lost: generated, yet neither available nor received by a client. A pod holds at most
       // buffer_size + its low-water mark - 1 unissued IDs (a claim lands when fewer than the mark remain; the
-      // mark starts at buffer_low_water and rises with demand up to buffer_size - 1: src/pool/buffer.ts), and
+      // mark starts at buffer_low_water and rises with demand up to the claim - 1, and claims stay at
+      // buffer_size: buffer_max defaults to it with this pool_target, see src/config/schema.ts), and
       // the IDs taken for requests whose answers the kill cut off are lost with it. The claims left behind
       // show (nearly) all of them: only a chunk emptied and forgotten just before the kill hides its last few.
       const end = await poolState(db);
