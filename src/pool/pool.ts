@@ -297,7 +297,8 @@ export class TypePool {
     await this.#flushing?.catch(() => undefined);
     const chunkIds = [...this.#issuedChunks, ...this.#segments.map((segment) => segment.chunkId)];
     try {
-      await returnToPool(this.#options.sql, this.#options.idType, rest, chunkIds, this.#segments[0]?.chunkId);
+      const reuse = this.#segments.map((segment) => segment.chunkId);
+      await returnToPool(this.#options.sql, this.#options.idType, rest, chunkIds, reuse, this.sizes.chunkSize);
     } catch (error) {
       this.#options.log({ level: "error", msg: "could not return buffered IDs to the pool; they stay claimed and are wasted", idType: this.#options.idType, ids: rest.length, error: String(error) });
       return 0;

@@ -53,16 +53,25 @@ export async function forgetClaimedChunks(db: Db, chunkIds: string[]): Promise<v
 }
 
 /**
- * Puts IDs a pod did not issue back into the pool as one chunk and drops its claims, atomically. The chunk
- * takes `reuseChunkId`, the chunk_id the oldest of these IDs was claimed with (free again: claiming moved it
- * out of pool_chunk), so they are the next to be claimed rather than the last.
+ * Puts IDs a pod did not issue back into the pool and drops its claims, atomically. The IDs go back in chunks of
+ * at most `chunkSize`, in the order given, and the chunks take `reuseChunkIds` in turn: the chunk_ids these IDs
+ * were claimed with (free again: claiming moved them out of pool_chunk, and this transaction forgets their
+ * claims), so they are the next to be claimed rather than the last. Chunks beyond those ids get new ones.
+ * Why not one chunk: claims grow under load (src/pool/buffer.ts), so a busy pod may hold up to
+ * 2 * buffer_max - 2 IDs; as one chunk they would go whole to the next pod that claims one chunk, and that
+ * pod would hold far more than its bound (what its crash could waste).
  */
-export async function returnToPool(sql: Sql, idType: string, ids: string[], chunkIds: string[], reuseChunkId?: string): Promise<void> {
+export async function returnToPool(sql: Sql, idType: string, ids: string[], chunkIds: string[], reuseChunkIds: string[], chunkSize: number): Promise<void> {
+  const size = Math.max(1, chunkSize);
   await sql.begin(async (tx) => {
-    if (ids.length > 0 && reuseChunkId !== undefined) {
-      await tx`insert into pool_chunk (chunk_id, id_type, ids) overriding system value values (${reuseChunkId}, ${idType}, ${ids}::text[])`;
-    } else if (ids.length > 0) {
-      await tx`insert into pool_chunk (id_type, ids) values (${idType}, ${ids}::text[])`;
+    for (let from = 0, index = 0; from < ids.length; from += size, index++) {
+      const piece = ids.slice(from, from + size);
+      const reuse = reuseChunkIds[index];
+      if (reuse !== undefined) {
+        await tx`insert into pool_chunk (chunk_id, id_type, ids) overriding system value values (${reuse}, ${idType}, ${piece}::text[])`;
+      } else {
+        await tx`insert into pool_chunk (id_type, ids) values (${idType}, ${piece}::text[])`;
+      }
     }
     await forgetClaimedChunks(tx, chunkIds);
   });

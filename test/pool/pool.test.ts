@@ -115,7 +115,37 @@ describe("TypePool", () => {
     expect(ids).not.toContain((taken as { id: string }).id);
     await second!.close();
   }, 60_000);
+  test("a close returns what a pod holds in chunks of at most buffer_size, under the chunk_ids it claimed", async () => {
+    // A batch of 150 claims two chunks of 100 at once and leaves 50, under the mark of 90, so the pod claims
+    // ahead of demand: at least one chunk, and up to five (bufferMax), as claims grow with the rate just seen
+    // (src/pool/buffer.ts). It then holds IDs from several chunks. They go back as chunks of at most 100, not as
+    // one chunk that the next pod claiming one chunk would take whole.
+    const sizes = { target: 3000, threshold: 100, bufferSize: 100, lowWater: 90, bufferMax: 500 };
+    const [pod] = await poolsFor("rechunked", 10, 1, sizes);
+    await pod!.replenish();
+    const batch = await pod!.issueMany(150);
+    expect("ids" in batch && batch.ids.length).toBe(150);
+    for (let waited = 0; pod!.buffered <= 50 && waited < 250; waited++) await Bun.sleep(20);
+    const held = pod!.buffered;
+    expect(held).toBeGreaterThanOrEqual(150);
+    const claimedIds = (await db.sql<{ chunk_id: string }[]>`select chunk_id::text from claimed_chunk where id_type = 'rechunked'`).map((row) => row.chunk_id);
+    const before = await db.sql<{ chunk_id: string }[]>`select chunk_id::text from pool_chunk where id_type = 'rechunked'`;
+    const returned = await pod!.close();
+    expect(returned).toBe(held);
+    const after = await db.sql<{ chunk_id: string; n: number }[]>`
+      select chunk_id::text, cardinality(ids)::int as n from pool_chunk where id_type = 'rechunked'`;
+    const known = new Set(before.map((row) => row.chunk_id));
+    const back = after.filter((row) => !known.has(row.chunk_id));
+    expect(back.reduce((sum, row) => sum + row.n, 0)).toBe(returned);
+    expect(Math.max(...back.map((row) => row.n))).toBeLessThanOrEqual(100);
+    expect(back.length).toBe(Math.ceil(returned / 100));
+    // Each returned chunk took the chunk_id of a chunk this pod had claimed: they go out first again.
+    for (const row of back) expect(claimedIds).toContain(row.chunk_id);
+    const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from claimed_chunk where id_type = 'rechunked'`;
+    expect(left!.n).toBe(0);
+  }, 60_000);
 });
+
 
 describe("waiting on a refill", () => {
   // A refill lands in steps (src/pool/replenish.ts). A request that finds the pool empty claims again while the
