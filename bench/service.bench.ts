@@ -1,5 +1,5 @@
 // The service under load, every figure beside a trivial Hono-on-Bun handler measured in the same rounds.
-// `npm run bench` (full, about 16 minutes) or `npm run bench:quick` (under 2 minutes; proves the harness works,
+// `npm run bench` (full, about 22 minutes) or `npm run bench:quick` (under 2 minutes; proves the harness works,
 // says nothing about speed). Writes bench/results/<date>.json, bench/results/<date>.svg and bench/RESULTS.md
 // (quick mode: to RESULTS_DIR, default a temporary folder). BENCH_NOTE adds a line on the run's conditions to the
 // report. DATABASE_URL names the PostgreSQL server (default 127.0.0.1:5432); each section gets fresh databases.
@@ -29,8 +29,8 @@ import { ensureWrk, runWrk, type WrkRequest, type WrkResult } from "./lib/wrk";
 const ROOT = resolve(import.meta.dir, "..");
 const QUICK = process.env.QUICK === "1" || process.argv.includes("--quick");
 const S = QUICK
-  ? { seconds: 1, rounds: 1, connections: 50, pods: [1, 2], issuedAfter: [0, 100_000], refillRounds: 1, refillBatch: 20_000, poolThreshold: 20_000, poolBatch: 40_000 }
-  : { seconds: 8, rounds: 3, connections: 50, pods: [1, 2, 3], issuedAfter: [0, 1_000_000, 5_000_000], refillRounds: 5, refillBatch: 100_000, poolThreshold: 100_000, poolBatch: 200_000 };
+  ? { seconds: 1, rounds: 1, scenarioRounds: 1, connections: 50, pods: [1, 2], issuedAfter: [0, 100_000], refillRounds: 1, refillBatch: 20_000, poolThreshold: 20_000, poolBatch: 40_000 }
+  : { seconds: 8, rounds: 3, scenarioRounds: 5, connections: 50, pods: [1, 2, 3], issuedAfter: [0, 1_000_000, 5_000_000], refillRounds: 5, refillBatch: 100_000, poolThreshold: 100_000, poolBatch: 200_000 };
 const RESULTS_DIR = process.env.RESULTS_DIR ?? (QUICK ? mkdtempSync(join(tmpdir(), "idgen-bench-quick-")) : join(ROOT, "bench/results"));
 const REPORT_FILE = process.env.REPORT_FILE ?? (QUICK ? join(RESULTS_DIR, "RESULTS.md") : join(ROOT, "bench/RESULTS.md"));
 const TYPE = "bench";
@@ -54,7 +54,7 @@ writeFileSync(configPath, `id_generator:
 // The same type with its pool filled before the measurements, enough for every round, and a threshold that no
 // round reaches: issuance with no refill underneath, to tell the request path's cost from the refill's.
 const prefilledPath = join(configDir, "prefilled.yaml");
-const PREFILL = S.rounds * S.seconds * 120_000 + 200_000;
+const PREFILL = S.scenarioRounds * S.seconds * 120_000 + 200_000;
 writeFileSync(prefilledPath, `id_generator:
   pool_min_threshold: 1000
   pool_generation_batch_size: ${PREFILL}
@@ -198,6 +198,9 @@ try {
   // Every run sits between two runs of the ceiling (C S1 C S2 C ... per round) and is compared with their mean,
   // and the order rotates each round: on these machines the speed drifts within a minute (the ceiling moved
   // from 56k to 33k req/s inside one 90-second round on 2026-12-06), so only neighbours in time compare fairly.
+  // Five rounds (S.scenarioRounds), not three: on 2026-12-07 the ceiling's runs in one bench ranged from 32k to
+  // 73k req/s and the issue row's per-round ratios were 0.57/0.82/0.72, so one bad round of three moved the
+  // median by a tenth; with five, two bad rounds leave it where the others are. It costs about 6 minutes.
   const runs: [Series, () => Promise<WrkResult>][] = [
     ...SCENARIOS.flatMap((scenario, index): [Series, () => Promise<WrkResult>][] =>
       scenarioSeries[index]!.status === "measured" ? [[scenarioSeries[index]!, () => measure(service, scenario.requests)]] : []),
@@ -211,7 +214,7 @@ try {
     p99Ms: (a.p99Ms + b.p99Ms) / 2,
     errors: a.errors + b.errors,
   });
-  for (let round = 0; round < S.rounds; round++) {
+  for (let round = 0; round < S.scenarioRounds; round++) {
     let before = await measure(ceiling, [issue]);
     ceilingIssue.rounds.push(before);
     for (let k = 0; k < runs.length; k++) {
@@ -224,7 +227,7 @@ try {
       before = after;
     }
     const issued = scenarioSeries[0]!;
-    log(`scenarios round ${round + 1}/${S.rounds}: issue ${Math.round(issued.rounds.at(-1)!.requestsPerSecond)} req/s, ceiling around it ${Math.round(issued.around!.at(-1)!.requestsPerSecond)} (${(issued.rounds.at(-1)!.requestsPerSecond / issued.around!.at(-1)!.requestsPerSecond).toFixed(2)}x)`);
+    log(`scenarios round ${round + 1}/${S.scenarioRounds}: issue ${Math.round(issued.rounds.at(-1)!.requestsPerSecond)} req/s, ceiling around it ${Math.round(issued.around!.at(-1)!.requestsPerSecond)} (${(issued.rounds.at(-1)!.requestsPerSecond / issued.around!.at(-1)!.requestsPerSecond).toFixed(2)}x)`);
   }
   const serviceMemory = service.memory();
   const scenarios = [ceilingIssue, ...scenarioSeries, mixedSeries, ...issueVariants.map(([series]) => series)].map((series) => summarizeSeries(series, ceilingIssue));
