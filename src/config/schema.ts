@@ -115,7 +115,7 @@ function poolSizes(type: TypeInput, section: SectionInput): PoolSizes {
  * (pool_target 6000) claims stay at buffer_size; with pool_target 300,000 they may reach 10,000. A larger
  * claim means more IDs lost if the pod is killed (at most 2 * buffer_max - 2 per type), none on a graceful stop.
  */
-export function bufferMaxDefault(size: number, target: number): number {
+function bufferMaxDefault(size: number, target: number): number {
   return size * Math.min(10, Math.max(1, Math.floor(target / (10 * size))));
 }
 

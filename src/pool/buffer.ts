@@ -74,13 +74,15 @@ export class PrefetchBuffer {
   #takenAtClaim = 0;
   /** Recent claim duration, ms (see DURATION_DECAY). */
   #claimMs = 0;
-  /** IDs the next claim asks for: `size`, or more under load when adaptive. */
+  /** IDs the next claim asks for: `size`, or more under load when adaptive, up to #maxClaim. */
   #claimSize: number;
+  readonly #maxClaim: number;
 
   constructor(options: PrefetchBufferOptions) {
     this.#options = options;
     this.#mark = options.lowWater;
     this.#claimSize = options.size;
+    this.#maxClaim = Math.max(options.size, options.maxClaim ?? options.size);
   }
 
   get available(): number {
@@ -162,8 +164,7 @@ export class PrefetchBuffer {
     const { adaptive, lowWater, size } = this.#options;
     if (adaptive && this.#claimStartedAt >= 0 && now > this.#claimStartedAt) {
       const perMs = (this.#taken - this.#takenAtClaim) / (now - this.#claimStartedAt);
-      const maxClaim = Math.max(size, this.#options.maxClaim ?? size);
-      this.#claimSize = Math.min(maxClaim, Math.max(1, Math.ceil((perMs * CLAIM_COVER_MS) / size)) * size);
+      this.#claimSize = Math.min(this.#maxClaim, Math.max(1, Math.ceil((perMs * CLAIM_COVER_MS) / size)) * size);
       this.#mark = Math.min(this.#claimSize - 1, Math.max(lowWater, Math.ceil(perMs * this.#claimMs * CLAIM_HEADROOM)));
     }
     this.#claimStartedAt = now;

@@ -140,10 +140,10 @@ export type Probe = (tx: TransactionSql, idType: string, sorted: string[]) => Pr
  * happens after every new connection (a pod's start, the connections recycled every 30 minutes or after a minute
  * idle). With table scans priced out, the only plan left is the index scan; generic plans are made under the
  * same settings, so one made while a registry was nearly empty cannot keep a scan as it grows.
- * `set_config(..., true)` lasts until the refill's transaction ends; the statements after the probe in that transaction are COPYs
- * and an update by primary key, which have no scan to choose. test/pool/refill.test.ts checks that the probe
- * does not scan pool_id on a new connection where the planner would like to (without the settings it does, on
- * PostgreSQL 15 and 18).
+ * `set_config(..., true)` lasts until the refill's transaction ends; the statements after the probe in that
+ * transaction are COPYs and an update by primary key, which have no scan to choose. test/pool/refill.test.ts
+ * checks that the probe does not scan pool_id on a new connection where the planner would like to (without the
+ * settings it does, on PostgreSQL 15 and 18).
  *
  * Why `= any` and not one lookup per candidate (a LATERAL subquery with LIMIT 1, shipped before; the row "before
  * the one-scan probe" of `npm run bench:refill` runs it): one index scan walks the key once, in order, and from

@@ -17,7 +17,7 @@ export interface PoolSizes {
   lowWater: number;
   /** The mark may rise and claims grow with demand (src/pool/buffer.ts); not for one-ID claims, which claim on demand only. */
   adaptive: boolean;
-  /** Most IDs a pod claims at once under load (whole chunks; at least bufferSize). */
+  /** Most IDs a pod claims at once under load (whole chunks; the buffer never claims fewer than bufferSize). */
   maxClaim: number;
 }
 
@@ -25,5 +25,5 @@ export interface PoolSizes {
 export function poolSizes(capacity: { count: bigint; exact: boolean }, configured: { bufferSize: number; lowWater: number; bufferMax?: number }): PoolSizes {
   if (isSmallType(capacity)) return { chunkSize: 1, bufferSize: 1, lowWater: 0, adaptive: false, maxClaim: 1 };
   const { bufferSize, lowWater } = configured;
-  return { chunkSize: bufferSize, bufferSize, lowWater, adaptive: bufferSize > 1, maxClaim: Math.max(bufferSize, configured.bufferMax ?? bufferSize) };
+  return { chunkSize: bufferSize, bufferSize, lowWater, adaptive: bufferSize > 1, maxClaim: configured.bufferMax ?? bufferSize };
 }
