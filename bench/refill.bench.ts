@@ -7,7 +7,7 @@
 // `bun bench/refill.bench.ts` (ROUNDS, REFILL_BATCH); `npm run bench` runs it as one section.
 import { createRules } from "../wasm/index.js";
 import { benchDatabase, type BenchDatabase } from "./lib/bench-db";
-import { probingEach, shipped, unnestAntiJoin, unnestRandom } from "./lib/refill-variants";
+import { asText, probingEach, shipped, unnestAntiJoin, unnestRandom } from "./lib/refill-variants";
 import { THREAD_REFILL } from "../src/pool/refill-thread";
 import { claimChunks, countAvailable } from "../src/pool/queries";
 import { replenishPool, type RefillOptions } from "../src/pool/replenish";
@@ -23,23 +23,26 @@ export interface RefillSettings {
 }
 
 /** The last migration a variant's database gets: 2 (migration 001's schema, with 002's leases), 6 (the registry
- * keyed (id_type, id), before 007), 7 (chunks compressed, before 008) or Infinity (all). */
+ * keyed (id_type, id), before 007), 7 (chunks compressed, before 008), 8 (the registry as text, before 009) or
+ * Infinity (all). Variants that register as text (the anti-join, the lookup per candidate, asText) run on a schema
+ * before 009: since 009 pool_id refuses IDs of up to 18 digits (they go to pool_id_num). */
 type Schema = number;
 /** Before each of its rounds a `drained` variant's pool is emptied the way pods empty it (every chunk claimed):
  * the state a refill must be fast in (pods waiting on it), where the refill thread runs REFILL_PARTS parts. The
  * others refill a pool that still holds earlier rounds' IDs (more than a quarter of the target: one part). */
 const ALL_VARIANTS: { name: string; schema: Schema; options: RefillOptions; note: string; drained?: boolean }[] = [
-  { name: "before: one statement, anti-join, 1 transaction", schema: Infinity, options: { register: unnestAntiJoin, parts: 1 }, note: "shipped until this work (migration 005)" },
+  { name: "before: one statement, anti-join, 1 transaction", schema: 8, options: { register: unnestAntiJoin, parts: 1 }, note: "shipped until this work (migration 005)" },
   { name: "001 schema, unnest unsorted, 1 transaction", schema: 2, options: { register: unnestRandom, parts: 1 }, note: "migration 001's path and schema" },
-  { name: "anti-join, 2 parts", schema: Infinity, options: { register: unnestAntiJoin, parts: 2 }, note: "parallel only" },
+  { name: "anti-join, 2 parts", schema: 8, options: { register: unnestAntiJoin, parts: 2 }, note: "parallel only" },
   { name: "COPY after probe, 1 transaction", schema: Infinity, options: { register: shipped, parts: 1 }, note: "COPY only" },
   { name: "COPY after probe, 3 parts", schema: Infinity, options: { register: shipped, parts: 3 }, note: "more parts than cores" },
   { name: "refills on the event loop (replenishPool defaults)", schema: Infinity, options: {}, note: "COPY after probe, 2 parts, steps of 10k (refill_in_worker: false)" },
   { name: "shipped, pool drained: the refill thread's settings", schema: Infinity, options: THREAD_REFILL, drained: true, note: "COPY after probe, steps 10k doubling to 200k; the pool was empty (all claimed), so 2 parts: what pods waiting on a refill get" },
   { name: "shipped, pool healthy: the refill thread's settings", schema: Infinity, options: THREAD_REFILL, note: "the same; the pool still held more than a quarter of its target, so 1 part (background: leaves a core to the requests)" },
-  { name: "before 007: key (id_type, id), pool drained, the refill thread's settings", schema: 6, options: THREAD_REFILL, drained: true, note: "the shipped drained refill on the registry's key before migration 007 (id_type first)" },
-  { name: "before 008: chunks compressed (pglz), pool drained, the refill thread's settings", schema: 7, options: THREAD_REFILL, drained: true, note: "the shipped drained refill with chunks stored as before migration 008 (compressed by pglz)" },
-  { name: "before the one-scan probe: a lookup per candidate, pool drained, the refill thread's settings", schema: Infinity, options: { ...THREAD_REFILL, register: probingEach }, drained: true, note: "the shipped drained refill with the probe shipped before (a LATERAL lookup per candidate instead of one index scan, id = any)" },
+  { name: "before 009: the registry as text (pool_id), pool drained, the refill thread's settings", schema: 8, options: { ...THREAD_REFILL, register: asText }, drained: true, note: "the shipped drained refill with every ID registered as text in pool_id, key (id, id_type), as before migration 009 (numbers in pool_id_num)" },
+  { name: "before 007: key (id_type, id), pool drained, the refill thread's settings", schema: 6, options: { ...THREAD_REFILL, register: asText }, drained: true, note: "the shipped drained refill on the registry's key before migration 007 (id_type first)" },
+  { name: "before 008: chunks compressed (pglz), pool drained, the refill thread's settings", schema: 7, options: { ...THREAD_REFILL, register: asText }, drained: true, note: "the shipped drained refill with chunks stored as before migration 008 (compressed by pglz)" },
+  { name: "before the one-scan probe: a lookup per candidate, pool drained, the refill thread's settings", schema: 8, options: { ...THREAD_REFILL, register: probingEach }, drained: true, note: "the shipped drained refill with the probe shipped before (a LATERAL lookup per candidate instead of one index scan, id = any)" },
 ];
 
 const only = (schema: Schema) => (file: string) => Number(file.slice(0, 3)) <= schema;
@@ -102,19 +105,21 @@ async function claimEverything(db: BenchDatabase) {
     insert into claimed_chunk (chunk_id, id_type, ids, claimed_by) select chunk_id, id_type, ids, 'bench-drain' from taken`;
 }
 
-/** The pool a variant built must be exact: every generated ID once in pool_id, once in a chunk (available or
- * claimed), counts equal. */
+/** The pool a variant built must be exact: every generated ID once in the registry (the view registered_id,
+ * pool_id on schemas before 009), once in a chunk (available or claimed), counts equal. */
 async function checkExact(db: BenchDatabase, name: string) {
+  const [view] = await db.sql<{ present: boolean }[]>`select to_regclass('registered_id') is not null as present`;
+  const registry = db.sql(view!.present ? "registered_id" : "pool_id");
   const [row] = await db.sql<{ registered: string; generated: string; chunked: string; unregistered: string; distinct: string }[]>`
     with chunks as (select ids from pool_chunk union all select ids from claimed_chunk)
-    select (select count(*) from pool_id) as registered,
+    select (select count(*) from ${registry}) as registered,
            (select generated from id_type where name = 'bench') as generated,
            (select coalesce(sum(cardinality(ids)), 0) from chunks) as chunked,
-           (select count(*) from (select unnest(ids) from chunks except select id from pool_id) as c) as unregistered,
+           (select count(*) from (select unnest(ids) from chunks except select id from ${registry}) as c) as unregistered,
            (select count(distinct id) from chunks, unnest(ids) as id) as distinct`;
   const { registered, generated, chunked, unregistered, distinct } = row!;
   if (!(registered === generated && generated === chunked && chunked === distinct && unregistered === "0")) {
-    throw new Error(`${name}: pool not exact: pool_id ${registered}, generated ${generated}, in chunks ${chunked} (${distinct} distinct, ${unregistered} not in pool_id)`);
+    throw new Error(`${name}: pool not exact: registered ${registered}, generated ${generated}, in chunks ${chunked} (${distinct} distinct, ${unregistered} not registered)`);
   }
 }
 

@@ -1,6 +1,7 @@
 // What a refill costs PostgreSQL as the registry grows: `npm run bench:registry`.
 //
-// Why: pool_id holds every ID ever generated, and its primary key is what makes an ID unique forever. Refills
+// Why: the registry (pool_id_num for IDs of up to 18 digits, pool_id for longer ones) holds every ID ever
+// generated, and its primary key is what makes an ID unique forever. Refills
 // insert random keys into that B-tree, so each new ID lands on a random leaf page. While the index fits in
 // PostgreSQL's shared_buffers that is cheap; past it, pages are read back from the operating system and written
 // out again, and right after a checkpoint each first touch of a page also writes the whole page to the WAL.
@@ -12,7 +13,7 @@
 // batches of 500,000 outside the timing. At each size, after a CHECKPOINT (the worst case for full-page
 // writes, as just after any checkpoint), interleaved rounds insert BENCH_TOTAL fresh candidates (default
 // 400,000) per refill size (BENCH_STEPS, default 5000,50000,200000: the default configuration's refill, the refill thread's largest step and a large
-// one) with addGenerated (src/pool/queries.ts: the probe for known IDs, COPY into pool_id, COPY of the
+// one) with addGenerated (src/pool/queries.ts: the probe for known IDs, COPY into pool_id_num, COPY of the
 // chunks, the type's counter), each batch one transaction, as a refill step runs. Measures per inserted ID: wall time, the local
 // PostgreSQL server's CPU (from /proc: only when the server runs on this machine) and WAL bytes
 // (pg_current_wal_lsn). Generation is outside the timing: this is the database's share of a refill.
@@ -80,7 +81,7 @@ try {
       await insert(rules.generate(Math.min(PRELOAD_BATCH, size - now)));
       log(`registry ${(await registered()).toLocaleString("en")} of ${size.toLocaleString("en")} IDs (${Math.round(performance.now() - started)} ms for the last batch)`);
     }
-    const [rel] = await sql<{ index: string; heap: string }[]>`select pg_relation_size('pool_id_pkey') as index, pg_relation_size('pool_id') as heap`;
+    const [rel] = await sql<{ index: string; heap: string }[]>`select pg_relation_size('pool_id_num_pkey') as index, pg_relation_size('pool_id_num') as heap`;
     const at = await registered();
     sizes.push({ registered: at, indexMb: Math.round(Number(rel!.index) / 2 ** 20), heapMb: Math.round(Number(rel!.heap) / 2 ** 20) });
     await sql`checkpoint`;
@@ -135,10 +136,10 @@ try {
     "",
     `\`npm run bench:registry\`: PostgreSQL ${settings!.version}, shared_buffers ${settings!.shared_buffers}; one length-10 type; at each registry size a`,
     `CHECKPOINT, then ${ROUNDS} interleaved rounds inserting ${TOTAL.toLocaleString("en")} candidates per refill size with the refill's insert`,
-    "(addGenerated: probe, COPY into pool_id, COPY of the chunks, the counter; one transaction per refill). Medians over rounds, per ID added.",
+    "(addGenerated: probe, COPY into pool_id_num, COPY of the chunks, the counter; one transaction per refill). Medians over rounds, per ID added.",
     "Generation is not included: this is the database's share of a refill.",
     "",
-    "| IDs registered (at the start) | pool_id index, MB | pool_id heap, MB | refill size | µs per ID (wall) | IDs/s | PostgreSQL CPU µs per ID | WAL bytes per ID |",
+    "| IDs registered (at the start) | pool_id_num index, MB | pool_id_num heap, MB | refill size | µs per ID (wall) | IDs/s | PostgreSQL CPU µs per ID | WAL bytes per ID |",
     "|---|---|---|---|---|---|---|---|",
     ...summary.map((row) => `| ${row.registered.toLocaleString("en")} | ${row.indexMb} | ${row.heapMb} | ${row.step.toLocaleString("en")} | ${row.wallUsPerId} | ${row.idsPerSecond.toLocaleString("en")} | ${row.postgresUsPerId ?? "not local"} | ${row.walBytesPerId} |`),
     "",

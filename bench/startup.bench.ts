@@ -5,7 +5,7 @@
 // the latter into bench/RESULTS.md (between the startup markers; bench/lib/service-report.ts keeps it there).
 //
 // What it does: one database per pool size, filled with SQL (COPY of the engine's IDs, the primary key built
-// once by sorting): of N IDs registered in pool_id for the length-10 type `bench`, 40 % are available (pool_chunk,
+// once by sorting): of N IDs registered in the registry (pool_id_num) for the length-10 type `bench`, 40 % are available (pool_chunk,
 // chunks of the buffer size), 10 % held by a crashed pod (claimed_chunk, no lease) and 50 % issued (issued_id, the
 // audit). Size 0 is a fresh install (the first ID waits for the first refill). One more database holds 100k like
 // the 100k one and, for two length-4 types (465 valid IDs each), `small4` with 460 of them issued and 5
@@ -81,7 +81,7 @@ writeFileSync(configPath, `id_generator:
 
 interface Setup {
   label: string;
-  /** IDs registered for `bench` (pool_id). */
+  /** IDs registered for `bench` (pool_id_num). */
   size: number;
   /** The length-4 types almost and fully used (else fresh). */
   almostUsed: boolean;
@@ -160,7 +160,7 @@ async function prepare(label: string, size: number, { almostUsed = false, draine
     // Distinct IDs numbered in random order (the engine draws each batch without replacement, batches may overlap).
     await sql`create unlogged table d as select id, (row_number() over (order by md5(id)) - 1)::int as n from (select distinct id from staging) s`;
     await sql`drop table staging`;
-    await withoutRegistryKey(sql, () => sql`insert into pool_id (id_type, id) select 'bench', id from d`);
+    await withoutRegistryKey(sql, () => sql`insert into pool_id_num (id, type_no) select id::bigint, (select type_no from id_type where name = 'bench') from d`);
     const [row] = await sql<{ n: number }[]>`select count(*)::int as n from d`;
     registered = row!.n;
     const available = drained ? 0 : Math.floor(registered * 0.4), held = drained ? 0 : Math.floor(registered * 0.1);
@@ -184,7 +184,7 @@ async function prepare(label: string, size: number, { almostUsed = false, draine
   if (almostUsed) {
     const issued = SPACE7.filter((id) => id !== LEFT7);
     await sql`insert into id_type (name, id_length, generated) values ('mid7', 7, ${issued.length})`;
-    await sql`insert into pool_id (id_type, id) select 'mid7', unnest(${issued}::text[])`;
+    await sql`insert into pool_id_num (id, type_no) select id::bigint, (select type_no from id_type where name = 'mid7') from unnest(${issued}::text[]) id`;
     await sql`insert into issued_id (id_type, id, issued_to, request_id) select 'mid7', id, 'anonymous', 'prefilled' from unnest(${issued}::text[]) id`;
   }
   await sql`vacuum analyze`;
@@ -197,7 +197,7 @@ async function prepare(label: string, size: number, { almostUsed = false, draine
 
 async function counts(sql: BenchDatabase["sql"]): Promise<Record<string, number>> {
   const [row] = await sql<Record<string, number>[]>`
-    select (select count(*) from pool_id)::int as pool_id, (select coalesce(sum(size), 0) from pool_chunk)::int as available,
+    select ((select count(*) from pool_id) + (select count(*) from pool_id_num))::int as pool_id, (select coalesce(sum(size), 0) from pool_chunk)::int as available,
       (select count(*) from pool_chunk)::int as pool_chunk_rows, (select coalesce(sum(cardinality(ids)), 0) from claimed_chunk)::int as claimed,
       (select count(*) from issued_id)::int as issued_id`;
   return { ...row! };
@@ -213,7 +213,8 @@ async function resetBetweenRounds(setup: Setup): Promise<void> {
     const types = setup.size === 0 ? ["bench", "small4", "used4"] : ["small4", "used4"];
     // mid7 in the almost-used database: only what a start added (the one ID left, found and issued) goes.
     if (setup.almostUsed) {
-      for (const table of ["issued_id", "pool_id"]) await tx`delete from ${tx(table)} where id_type = 'mid7' and id = ${LEFT7}`;
+      await tx`delete from issued_id where id_type = 'mid7' and id = ${LEFT7}`;
+      await tx`delete from pool_id_num where type_no = (select type_no from id_type where name = 'mid7') and id = ${LEFT7}::bigint`;
       for (const table of ["claimed_chunk", "pool_chunk"]) await tx`delete from ${tx(table)} where id_type = 'mid7'`;
       await tx`update id_type set generated = ${SPACE7.length - 1} where name = 'mid7'`;
     } else {
@@ -224,11 +225,12 @@ async function resetBetweenRounds(setup: Setup): Promise<void> {
     for (const table of ["issued_id", "claimed_chunk", "pool_chunk", "pool_id", "idempotency_key"]) {
       await tx`delete from ${tx(table)} where id_type = any(${types})`;
     }
+    await tx`delete from pool_id_num where type_no in (select type_no from id_type where name = any(${types}))`;
     await tx`update id_type set generated = 0 where name = any(${types})`;
     if (!setup.almostUsed) return;
     for (const [type, issued] of [["small4", 460], ["used4", 465]] as const) {
       await tx`insert into id_type (name, id_length, generated) values (${type}, 4, 465) on conflict (name) do update set generated = 465`;
-      await tx`insert into pool_id (id_type, id) select ${type}, unnest(${SPACE4}::text[])`;
+      await tx`insert into pool_id_num (id, type_no) select id::bigint, (select type_no from id_type where name = ${type}) from unnest(${SPACE4}::text[]) id`;
       await tx`insert into issued_id (id_type, id, issued_to, request_id) select ${type}, id, 'anonymous', 'prefilled' from unnest(${SPACE4.slice(0, issued)}::text[]) id`;
       // Small types hold one ID per chunk (src/pool/sizing.ts).
       await tx`insert into pool_chunk (id_type, ids) select ${type}, array[id] from unnest(${SPACE4.slice(issued)}::text[]) id`;
@@ -420,8 +422,8 @@ function report(results: Results, jsonFile: string): string {
   const lines: string[] = [];
   lines.push(`## Start-up time against pool size (issue 3)`, ``);
   lines.push(`\`${results.command}\` (bench/startup.bench.ts), ${results.finishedAt}, ${results.durationSeconds} s: ${results.rounds} interleaved rounds, each starting the service process (\`bun src/main.ts\`, wasm built beforehand) once per database, in rotated order; times from the spawn, polled every ${POLL_MS} ms; medians over rounds. Load average ${results.machine.loadBefore.map((v) => v.toFixed(2)).join(" / ")} before, ${results.machine.loadAfter.map((v) => v.toFixed(2)).join(" / ")} after; CPU probe ${results.machine.cpuProbeMsBefore} ms before, ${results.machine.cpuProbeMsAfter} ms after.${results.note ? ` Conditions: ${results.note}.` : ""}`, ``);
-  lines.push(`Each database holds N IDs of the length-10 type \`bench\` in pool_id: 40 % available (pool_chunk, ${CHUNK} per row), 10 % held by a crashed pod (claimed_chunk, no lease), 50 % issued (issued_id). N = 0 is a fresh install: its first ID waits for the first refill; "all issued (pool empty)" has every registered ID issued, so its first ID waits for a refill into that registry (reset between rounds: the refill's IDs stay registered, its chunks go). One database adds two length-4 types of 465 valid IDs: \`small4\` with 460 issued (5 left), \`used4\` with all 465 issued (its first answer is the 410 it owes), and the length-7 type \`mid7\` (231,359 valid IDs, drawn at random like a large type) with all but one issued and that one never generated. In the other databases those three types start fresh (the length-4 spaces go into the pool whole at start, mid7 gets a first refill).`, ``);
-  lines.push(`| pool (bench IDs registered) | pool_id rows | available | crashed pod's | /livez | /readyz | first bench ID | first small4 ID | first used4 answer | first mid7 ID | /readyz ratio | first bench ID ratio |`, `|---|---|---|---|---|---|---|---|---|---|---|---|`);
+  lines.push(`Each database holds N IDs of the length-10 type \`bench\` in the registry (pool_id_num): 40 % available (pool_chunk, ${CHUNK} per row), 10 % held by a crashed pod (claimed_chunk, no lease), 50 % issued (issued_id). N = 0 is a fresh install: its first ID waits for the first refill; "all issued (pool empty)" has every registered ID issued, so its first ID waits for a refill into that registry (reset between rounds: the refill's IDs stay registered, its chunks go). One database adds two length-4 types of 465 valid IDs: \`small4\` with 460 issued (5 left), \`used4\` with all 465 issued (its first answer is the 410 it owes), and the length-7 type \`mid7\` (231,359 valid IDs, drawn at random like a large type) with all but one issued and that one never generated. In the other databases those three types start fresh (the length-4 spaces go into the pool whole at start, mid7 gets a first refill).`, ``);
+  lines.push(`| pool (bench IDs registered) | registry rows | available | crashed pod's | /livez | /readyz | first bench ID | first small4 ID | first used4 answer | first mid7 ID | /readyz ratio | first bench ID ratio |`, `|---|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const row of results.rows) {
     const c = row.counts ?? {};
     lines.push(`| ${row.label} | ${n(c.pool_id)} | ${n(c.available)} | ${n(c.claimed)} | ${f(row.medians.live)} | ${f(row.medians.ready)} | ${f(row.medians["first bench"])} | ${f(row.medians["first small4"])} | ${f(row.medians["first used4"])}${row.almostUsed ? " (410)" : ""} | ${f(row.medians["first mid7"])} | ${x(row.ratiosToReference.ready)} | ${x(row.ratiosToReference["first bench"])} |`);

@@ -54,13 +54,18 @@ export const unnestAntiJoin: Register = async (tx, idType, candidates, chunkSize
 
 export const shipped: Register = registerFresh;
 
+/** The shipped path on the text registry (pool_id for every ID), as before migration 009, and on schemas older than it. */
+export const asText = (tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number) =>
+  registerFresh(tx, idType, candidates, chunkSize, limit, { layout: "text" });
+
 /**
  * The shipped path with the probe it had before probeKnown (src/pool/queries.ts): one lookup per candidate,
- * a LATERAL subquery with LIMIT 1 (which the planner cannot turn into a join or a scan).
+ * a LATERAL subquery with LIMIT 1 (which the planner cannot turn into a join or a scan), on the text registry
+ * (the probe came before migration 009).
  */
 const probeEach: Probe = (tx, idType, sorted) =>
   tx<{ id: string }[]>`
     select c.id from unnest(${sorted}::text[]) as c(id)
     cross join lateral (select 1 from pool_id p where p.id = c.id collate "C" and p.id_type = ${idType} limit 1) as registered`;
 export const probingEach = (tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number) =>
-  registerFresh(tx, idType, candidates, chunkSize, limit, probeEach);
+  registerFresh(tx, idType, candidates, chunkSize, limit, { probe: probeEach, layout: "text" });

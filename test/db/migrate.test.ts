@@ -104,3 +104,37 @@ describe("migrate from two processes at once", () => {
     expect(rows.length).toBe(expected.length);
   });
 });
+
+describe("009_numeric_registry on a registry that has IDs", () => {
+  let db: TestDatabase;
+  const scratch: string[] = [];
+  beforeAll(async () => {
+    db = await testDatabase({ migrated: false });
+  });
+  afterAll(async () => {
+    await db.drop();
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("moves IDs of up to 18 digits to pool_id_num, keeps longer ones in pool_id, and loses none", async () => {
+    const before = copyOfMigrations();
+    scratch.push(before);
+    for (const file of readdirSync(before)) if (Number(file.slice(0, 3)) >= 9) rmSync(join(before, file));
+    await migrate(db.sql, { dir: before, log: () => {} });
+    await db.sql`insert into id_type (name, id_length) values ('farmer', 10), ('household', 10), ('national', 20)`;
+    const ids = {
+      farmer: ["0123456789", "9876543210", "5000000000"],
+      household: ["0123456789", "7000000001"],
+      national: ["01234567890123456789", "98765432109876543210"],
+    };
+    for (const [type, list] of Object.entries(ids)) await db.sql`insert into pool_id (id_type, id) select ${type}, unnest(${list}::text[])`;
+    expect(await migrate(db.sql, { dir: MIGRATIONS_DIR, log: () => {} })).toEqual(migrationFiles.filter((file) => Number(file.slice(0, 3)) >= 9));
+    const registered = await db.sql<{ id_type: string; id: string }[]>`select id_type, id from registered_id order by id_type, id`;
+    expect([...registered]).toEqual(Object.entries(ids).flatMap(([type, list]) => [...list].sort().map((id) => ({ id_type: type, id }))));
+    const [counts] = await db.sql<{ text: number; numeric: number }[]>`
+      select (select count(*)::int from pool_id) as text, (select count(*)::int from pool_id_num) as numeric`;
+    expect(counts).toEqual({ text: 2, numeric: 5 });
+    // Still unique after the move: the same ID again is refused in its new place.
+    await expect(db.sql`insert into registered_id (id_type, id) values ('farmer', '0123456789')`).rejects.toMatchObject({ code: "23505" });
+  });
+});

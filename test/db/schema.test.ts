@@ -15,40 +15,62 @@ test("the clone is migrated", async () => {
     select table_name as name from information_schema.tables where table_schema = 'public' order by 1`;
   // The pool's tables (later migrations add others of their own domains).
   expect(tables.map((table) => table.name)).toEqual(
-    expect.arrayContaining(["claimed_chunk", "id_type", "idgen_migrations", "pod_lease", "pool_chunk", "pool_id"]),
+    expect.arrayContaining(["claimed_chunk", "id_type", "idgen_migrations", "pod_lease", "pool_chunk", "pool_id", "pool_id_num", "registered_id"]),
   );
 });
 
-test("pool_id rejects an ID registered twice for one type, and takes the same ID for another type", async () => {
-  await db.sql`insert into pool_id (id_type, id) values ('farmer_id', '1234567890')`;
-  await expect(db.sql`insert into pool_id (id_type, id) values ('farmer_id', '1234567890')`).rejects.toMatchObject({
-    code: "23505",
-    constraint_name: "pool_id_pkey",
+test("the registry rejects an ID registered twice for one type, and takes the same ID for another type, at every length", async () => {
+  await db.sql`insert into id_type (name, id_length) values ('household_id', 10), ('long_id', 20), ('other_long_id', 20)`;
+  // Up to 18 digits in pool_id_num (a number), longer in pool_id (text): both reached through registered_id.
+  for (const [type, otherType, id, key] of [
+    ["farmer_id", "household_id", "0234567890", "pool_id_num_pkey"],
+    ["long_id", "other_long_id", "01234567890123456789", "pool_id_pkey"],
+  ] as const) {
+    await db.sql`insert into registered_id (id_type, id) values (${type}, ${id})`;
+    await expect(db.sql`insert into registered_id (id_type, id) values (${type}, ${id})`).rejects.toMatchObject({ code: "23505", constraint_name: key });
+    // Types are separate spaces: the pair is unique, not the ID (whichever column the key puts first, 007).
+    await db.sql`insert into registered_id (id_type, id) values (${otherType}, ${id})`;
+    const rows = await db.sql<{ id_type: string; id: string }[]>`select id_type, id from registered_id where id = ${id} order by id_type`;
+    expect([...rows]).toEqual([{ id_type: type, id }, { id_type: otherType, id }].sort((a, b) => a.id_type.localeCompare(b.id_type)));
+  }
+  // pool_id takes no ID of up to 18 digits (a pod of the release before 009 would probe pool_id for it, miss
+  // the one in pool_id_num, and register it again).
+  await expect(db.sql`insert into pool_id (id_type, id) values ('household_id', '1111111111')`).rejects.toMatchObject({
+    code: "23514",
+    constraint_name: "pool_id_holds_long_ids_only",
   });
-  // Types are separate spaces: the pair is unique, not the ID (whichever column the key puts first, 007).
-  await db.sql`insert into id_type (name, id_length) values ('household_id', 10)`;
-  await db.sql`insert into pool_id (id_type, id) values ('household_id', '1234567890')`;
-  const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from pool_id where id = '1234567890'`;
-  expect(row?.n).toBe(2);
+  // The leading zero survives the number: stored as 234567890, read back with the type's 10 digits.
+  const [stored] = await db.sql<{ id: string }[]>`select n.id::text as id from pool_id_num n join id_type t using (type_no) where t.name = 'farmer_id'`;
+  expect(stored?.id).toBe("234567890");
+});
+
+test("registering by hand refuses an unknown type and an ID of another length than its type's", async () => {
+  await expect(db.sql`insert into registered_id (id_type, id) values ('no_such_type', '1234567890')`).rejects.toMatchObject({ code: "23503" });
+  // '12' would be stored as 12 and read back as '0000000012': refused, not silently renamed.
+  await expect(db.sql`insert into registered_id (id_type, id) values ('farmer_id', '12')`).rejects.toMatchObject({ code: "23514" });
+  await expect(db.sql`insert into registered_id (id_type, id) values ('farmer_id', '123456789012')`).rejects.toMatchObject({ code: "23514" });
 });
 
 // 005_refill_speed: no foreign key to id_type (a lookup per inserted ID, guarding a type deletion that never
 // happens); the key compares bytes (collation "C"), and the primary key stays the uniqueness guarantee.
 // 007_registry_key_order: the key's columns are (id, id_type), the ID first (cheaper to compare).
-test("pool_id's key is (id, id_type) under collation C, with no per-row foreign key", async () => {
+// 009_numeric_registry: IDs of up to 18 digits are keyed (id bigint, type_no int), the ID first likewise.
+test("the registry's keys put the ID first: pool_id (id, id_type) under collation C, pool_id_num (id, type_no); no per-row foreign key", async () => {
   const columns = await db.sql<{ column_name: string; collation_name: string }[]>`
     select column_name, collation_name from information_schema.columns where table_name = 'pool_id' order by column_name`;
   expect([...columns]).toEqual([
     { column_name: "id", collation_name: "C" },
     { column_name: "id_type", collation_name: "C" },
   ]);
-  const constraints = await db.sql<{ contype: string }[]>`select contype from pg_constraint where conrelid = 'pool_id'::regclass`;
-  // PostgreSQL 18 (the embedded server) also lists NOT NULL constraints ("n"); 15 does not. What matters: the
-  // primary key is there and no foreign key ("f") is.
-  expect(constraints.map((row) => row.contype).filter((type) => type !== "n")).toEqual(["p"]);
-  const [key] = await db.sql<{ def: string }[]>`
-    select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'pool_id'::regclass and conname = 'pool_id_pkey'`;
-  expect(key?.def).toBe("PRIMARY KEY (id, id_type)");
+  for (const [table, def] of [["pool_id", "PRIMARY KEY (id, id_type)"], ["pool_id_num", "PRIMARY KEY (id, type_no)"]] as const) {
+    const constraints = await db.sql<{ contype: string }[]>`select contype from pg_constraint where conrelid = ${table}::regclass`;
+    // PostgreSQL 18 (the embedded server) also lists NOT NULL constraints ("n"); 15 does not. What matters: the
+    // primary key is there and no foreign key ("f") is (pool_id_num also checks that IDs are not negative).
+    expect(constraints.map((row) => row.contype).filter((type) => type !== "n" && type !== "c")).toEqual(["p"]);
+    const [key] = await db.sql<{ def: string }[]>`
+      select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = ${table}::regclass and contype = 'p'`;
+    expect(key?.def).toBe(def);
+  }
 });
 
 // 008_chunk_storage: chunks go to TOAST uncompressed (pglz cost more CPU per ID than the pool saves in room).

@@ -156,7 +156,7 @@ describe("three pods, mixed load, kill -9 and SIGTERM mid-load", () => {
       // IDs: none twice, all valid, all in the registry of generated IDs.
       expect(new Set(out.ids).size).toBe(out.ids.length);
       expect(out.ids.filter((id) => !rules.validate(id).valid)).toEqual([]);
-      const [registered] = await db.sql<{ known: number }[]>`select count(*)::int as known from pool_id where id_type = 'farmer' and id = any(${out.ids}::text[])`;
+      const [registered] = await db.sql<{ known: number }[]>`select count(*)::int as known from registered_id where id_type = 'farmer' and id = any(${out.ids}::text[])`;
       expect(registered!.known).toBe(out.ids.length);
 
       // Numbers: every range contiguous; no number from /next or /range handed out twice.

@@ -1,6 +1,6 @@
 // The parallel refill (src/pool/replenish.ts) against a real PostgreSQL, with several pods (each its own
 // connection pool, as pods have) refilling one type at once: the pool ends exactly at its target, every ID is
-// registered once, and pool_id, pool_chunk and id_type.generated agree. A candidate already registered, or
+// registered once, and the registry, pool_chunk and id_type.generated agree. A candidate already registered, or
 // repeated, never becomes a second ID, even when the other registration is still uncommitted when the refill
 // probes; and a coordinator waits for the parts of an earlier refill before it recounts.
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -43,13 +43,13 @@ function scripted(ids: string[]): Rules {
 
 async function registry(idType: string) {
   const [row] = await db.sql<{ registered: number; distinct: number; generated: number; chunked: number; chunkedDistinct: number; unregistered: number }[]>`
-    select (select count(*)::int from pool_id where id_type = ${idType}) as registered,
-           (select count(distinct id)::int from pool_id where id_type = ${idType}) as distinct,
+    select (select count(*)::int from registered_id where id_type = ${idType}) as registered,
+           (select count(distinct id)::int from registered_id where id_type = ${idType}) as distinct,
            (select generated::int from id_type where name = ${idType}) as generated,
            (select count(*)::int from pool_chunk, unnest(ids) as id where id_type = ${idType}) as chunked,
            (select count(distinct id)::int from pool_chunk, unnest(ids) as id where id_type = ${idType}) as "chunkedDistinct",
            (select count(*)::int from (select unnest(ids) from pool_chunk where id_type = ${idType}
-                                       except select id from pool_id where id_type = ${idType}) as x) as unregistered`;
+                                       except select id from registered_id where id_type = ${idType}) as x) as unregistered`;
   return row!;
 }
 
@@ -107,7 +107,7 @@ test("known and repeated candidates are dropped in every part; what is new is re
   const second = ["9000000009", "3000000003", "3000000003", "1000000001", "7000000007", "4000000004"];
   const added = await replenishPool(pods[1]!, { idType: "repeats", rules: scripted(second), target: 10, chunkSize: 2, capacity: large }, parallel);
   expect(added).toBe(3);
-  const [ids] = await db.sql<{ ids: string[] }[]>`select array_agg(id order by id) as ids from pool_id where id_type = 'repeats'`;
+  const [ids] = await db.sql<{ ids: string[] }[]>`select array_agg(id order by id) as ids from registered_id where id_type = 'repeats'`;
   expect(ids!.ids).toEqual(["1000000001", "2000000002", "3000000003", "4000000004", "7000000007", "8000000008", "9000000009"]);
   const counts = await registry("repeats");
   expect(counts).toEqual({ registered: 7, distinct: 7, generated: 7, chunked: 7, chunkedDistinct: 7, unregistered: 0 });
@@ -119,7 +119,7 @@ test("an ID registered by someone else after the probe: the primary key refuses 
   const other = await db.sql.reserve();
   try {
     await other`begin`;
-    await other`insert into pool_id (id_type, id) values ('raced', '6000000006')`;
+    await other`insert into registered_id (id_type, id) values ('raced', '6000000006')`;
     const candidates = ["1000000001", "6000000006", "2000000002", "7000000007"];
     const refill = replenishPool(pods[0]!, { idType: "raced", rules: scripted(candidates), target: 4, chunkSize: 2, capacity: large }, parallel);
     refill.catch(() => undefined);
@@ -137,7 +137,7 @@ test("an ID registered by someone else after the probe: the primary key refuses 
   }
   // Nothing of the failed part was kept; the other part (a disjoint key range) may have committed.
   const [row] = await db.sql<{ copies: number; inChunks: number }[]>`
-    select (select count(*)::int from pool_id where id_type = 'raced' and id = '6000000006') as copies,
+    select (select count(*)::int from registered_id where id_type = 'raced' and id = '6000000006') as copies,
            (select count(*)::int from pool_chunk, unnest(ids) as id where id_type = 'raced' and id = '6000000006') as "inChunks"`;
   expect(row).toEqual({ copies: 1, inChunks: 0 });
   // The retry (the next refill) registers what is still missing, and never 6000000006 again.
@@ -164,7 +164,7 @@ test("a coordinator recounts only after the parts of an earlier refill (its coor
     refill = replenishPool(pods[1]!, { idType: "orphaned", rules, target: 1000, chunkSize: 100, capacity: large }, parallel);
     await untilWaitingOnAdvisoryLock();
     const ids = rules.generate(300);
-    await part`insert into pool_id (id_type, id) select 'orphaned', unnest(${ids}::text[])`;
+    await part`insert into registered_id (id_type, id) select 'orphaned', unnest(${ids}::text[])`;
     await part`insert into pool_chunk (id_type, ids) values ('orphaned', ${ids}::text[])`;
     await part`update id_type set generated = generated + 300 where name = 'orphaned'`;
     await part`commit`;

@@ -47,7 +47,7 @@ describe("TypePool", () => {
     const all = issued.flat();
     expect(new Set(all).size).toBe(6000);
     expect(all.every((id) => rules.validate(id).valid)).toBe(true);
-    const [row] = await db.sql<{ known: number }[]>`select count(*)::int as known from pool_id where id_type = 'household' and id = any(${all}::text[])`;
+    const [row] = await db.sql<{ known: number }[]>`select count(*)::int as known from registered_id where id_type = 'household' and id = any(${all}::text[])`;
     expect(row!.known).toBe(6000);
     const returned = await Promise.all(pods.map((pool) => pool.close()));
     const [left] = await db.sql<{ held: number }[]>`select count(*)::int as held from claimed_chunk where id_type = 'household'`;
@@ -165,7 +165,7 @@ describe("waiting on a refill", () => {
         const ids = rules.generate(200);
         const chunks = [ids.slice(0, 100), ids.slice(100)];
         await db.sql.begin(async (tx) => {
-          await tx`insert into pool_id (id_type, id) select ${wanted.idType}, unnest(${ids}::text[])`;
+          await tx`insert into registered_id (id_type, id) select ${wanted.idType}, unnest(${ids}::text[])`;
           for (const chunk of chunks) await tx`insert into pool_chunk (id_type, ids) values (${wanted.idType}, ${chunk}::text[])`;
         });
         await ended;

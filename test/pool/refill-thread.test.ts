@@ -20,7 +20,7 @@ afterAll(() => db.drop());
 
 const state = async (idType: string) => {
   const [row] = await db.sql<{ registered: number; generated: number; available: number; distinct: number }[]>`
-    select (select count(*)::int from pool_id where id_type = ${idType}) as registered,
+    select (select count(*)::int from registered_id where id_type = ${idType}) as registered,
            (select generated::int from id_type where name = ${idType}) as generated,
            (select count(*)::int from pool_chunk, unnest(ids) where id_type = ${idType}) as available,
            (select count(distinct id)::int from pool_chunk, unnest(ids) as id where id_type = ${idType}) as distinct`;
@@ -34,7 +34,7 @@ test("fills the pool to its target with valid, distinct IDs; a second refill at 
     expect(await state("threaded")).toEqual({ registered: 120_000, generated: 120_000, available: 120_000, distinct: 120_000 });
     expect(await thread.refill({ idType: "threaded", rules: RULES, target: 120_000, chunkSize: 1000, capacity: large })).toBe(0);
     const rules = await createRules(RULES);
-    const sample = await db.sql<{ id: string }[]>`select id from pool_id where id_type = 'threaded' order by random() limit 2000`;
+    const sample = await db.sql<{ id: string }[]>`select id from registered_id where id_type = 'threaded' order by random() limit 2000`;
     expect(sample.filter(({ id }) => !rules.validate(id).valid)).toEqual([]);
   } finally {
     await thread.close();

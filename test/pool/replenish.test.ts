@@ -34,7 +34,7 @@ async function almostUsed(name: string, left: string[]): Promise<void> {
   await registerIdType(db.sql, { name, idLength: 7, capacity, capacityExact: true });
   const skip = new Set(left);
   const registered = space.filter((id) => !skip.has(id));
-  await db.sql`insert into pool_id (id_type, id) select ${name}, unnest(${registered}::text[])`;
+  await db.sql`insert into registered_id (id_type, id) select ${name}, unnest(${registered}::text[])`;
   await db.sql`update id_type set generated = ${registered.length} where name = ${name}`;
 }
 

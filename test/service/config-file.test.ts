@@ -68,7 +68,7 @@ describe("the OpenG2P example file", () => {
       const pools = await db.sql<{ name: string; generated: string; available: string; registered: string }[]>`
         select name, generated::text,
                (select coalesce(sum(size), 0) from pool_chunk c where c.id_type = t.name)::text as available,
-               (select count(*) from pool_id p where p.id_type = t.name)::text as registered
+               (select count(*) from registered_id p where p.id_type = t.name)::text as registered
         from id_type t order by name`;
       expect(pools.map((row) => ({ name: row.name, unaccounted: Number(row.generated) - Number(row.available) - 1, registered: row.registered === row.generated }))).toEqual([
         { name: "farmer", unaccounted: 0, registered: true },

@@ -66,7 +66,7 @@ async function poolState(db: TestDatabase): Promise<Record<string, PoolState>> {
   const rows = await db.sql<{ name: string; available: string; generated: string; registered: string }[]>`
     select name, generated::text,
            (select coalesce(sum(cardinality(ids)), 0) from pool_chunk c where c.id_type = t.name)::text as available,
-           (select count(*) from pool_id p where p.id_type = t.name)::text as registered
+           (select count(*) from registered_id p where p.id_type = t.name)::text as registered
     from id_type t`;
   return Object.fromEntries(
     rows.map((row) => [row.name, { name: row.name, available: Number(row.available), generated: Number(row.generated), registered: Number(row.registered) }]),
@@ -88,9 +88,9 @@ async function claimedBy(db: TestDatabase): Promise<{ claimed_by: string; ids: s
   return db.sql<{ claimed_by: string; ids: string[] }[]>`select claimed_by, ids from claimed_chunk order by chunk_id`;
 }
 
-/** How many of `ids` are in pool_id, the registry of every ID ever generated. */
+/** How many of `ids` are in the registry of every ID ever generated (the view registered_id). */
 async function countRegistered(db: TestDatabase, type: string, ids: string[]): Promise<number> {
-  const [row] = await db.sql<{ known: number }[]>`select count(*)::int as known from pool_id where id_type = ${type} and id = any(${ids}::text[])`;
+  const [row] = await db.sql<{ known: number }[]>`select count(*)::int as known from registered_id where id_type = ${type} and id = any(${ids}::text[])`;
   return row!.known;
 }
 
