@@ -228,7 +228,7 @@ export async function registerFresh(
   how: { probe?: Probe; layout?: RegistryLayout } = {},
 ): Promise<number> {
   if (candidates.length === 0 || limit === 0) return 0;
-  const distinct = [...new Set(candidates)]; // first occurrences, in candidate order
+  const { distinct, sorted } = distinctAndSorted(candidates);
   // A refill's candidates come from one engine: one length, digits. The table is chosen by the ID alone, so an
   // ID of up to 18 digits can only ever be registered in pool_id_num (the "text" layout aside).
   const layout = how.layout ?? "auto";
@@ -238,9 +238,6 @@ export async function registerFresh(
     const fits = numeric ? NUMERIC_ID.test(id) && id.length === digits : PLAIN_ID.test(id) && (layout === "text" || !NUMERIC_ID.test(id));
     if (!fits) throw new Error(`refill: ID ${JSON.stringify(id)} is not ${numeric ? `${digits} digits like the others` : "plain digits and letters of the batch's kind"}`);
   }
-  // Default sort compares UTF-16 code units: for ASCII that is byte order, pool_id's collation "C"; for digits of
-  // one length it is also numeric order, pool_id_num's.
-  const sorted = [...distinct].sort();
   const typeNo = numeric ? await typeNumber(tx, idType) : 0;
   const knownIds = numeric
     ? await probeNumeric(tx, typeNo, digits, sorted)
@@ -265,6 +262,29 @@ export async function registerFresh(
   for (let at = 0; at < fresh.length; at += chunkSize) chunks += `${prefix}{${fresh.slice(at, at + chunkSize).join(",")}}\n`;
   await copyIn(tx`copy pool_chunk (id_type, ids) from stdin` as unknown as CopyQuery, chunks);
   return fresh.length;
+}
+
+/**
+ * The candidates without repeats (first occurrences, in candidate order) and the same in key order. The default
+ * sort compares UTF-16 code units: for ASCII that is byte order, pool_id's collation "C"; for digits of one
+ * length it is also numeric order, pool_id_num's. Repeats are found next to each other in the sorted copy, so a
+ * batch without any (the usual case: the engine draws a batch without replacement) costs one sort and one pass,
+ * no hash set of every candidate (a Set of 200,000 IDs was 0.15-0.35 µs of the refill thread's CPU per ID against
+ * 0.05-0.10 for the pass, scratch, 2026-12-07).
+ */
+function distinctAndSorted(candidates: string[]): { distinct: string[]; sorted: string[] } {
+  const all = [...candidates].sort();
+  let repeated: Set<string> | undefined;
+  for (let i = 1; i < all.length; i++) if (all[i] === all[i - 1]) (repeated ??= new Set()).add(all[i]!);
+  if (!repeated) return { distinct: candidates, sorted: all };
+  const seen = new Set<string>();
+  const distinct = candidates.filter((id) => {
+    if (!repeated.has(id)) return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return { distinct, sorted: all.filter((id, i) => i === 0 || id !== all[i - 1]) };
 }
 
 export async function countGenerated(tx: TransactionSql, idType: string, added: number): Promise<void> {
