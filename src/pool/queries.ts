@@ -115,7 +115,7 @@ export async function countWasted(db: Db, idType: string, leaseSeconds: number):
 const PLAIN_ID = /^[0-9A-Za-z]+$/;
 
 /**
- * Registers candidate IDs in pool_id (dropping any generated before), packs the new ones into chunks of
+ * Registers candidate IDs in the registry (dropping any generated before), packs the new ones into chunks of
  * `chunkSize` in candidate order (random: the order they will be issued in), and counts them in
  * id_type.generated. Call inside the refill transaction, after taking the type's refill lock.
  */
@@ -202,13 +202,13 @@ async function typeNumber(tx: TransactionSql, idType: string): Promise<number> {
 
 
 /**
- * addGenerated without the counter: pool_id and pool_chunk only. The parallel refill (replenish.ts) counts
+ * addGenerated without the counter: the registry and pool_chunk only. The parallel refill (replenish.ts) counts
  * each part's IDs in id_type.generated as the last statement of that part's transaction, so the id_type row
  * lock is held only from there to the commit (a part that counted early would hold it while waiting on the
  * other parts, and the parts would wait on each other for ever).
  *
  * Why this shape (bench/refill.bench.ts measures it against the alternatives in one run; figures in
- * bench/RESULTS.md). pool_id's cost is per row: heap tuple, B-tree entry, WAL. COPY writes heap tuples in
+ * bench/RESULTS.md). The registry's cost is per row: heap tuple, B-tree entry, WAL. COPY writes heap tuples in
  * batches (one WAL record per page, not per row), which INSERT ... SELECT does not, so the fresh IDs go in by
  * COPY, in key order (each B-tree leaf page is then visited once, not once per ID). COPY cannot skip known IDs,
  * so they are found first by a read-only probe (probeKnown: one index scan over the candidates in key order,

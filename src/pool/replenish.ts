@@ -17,7 +17,7 @@
 // - The parts' key ranges are disjoint and no other refill of the type runs, so each part's probe for
 //   known IDs (queries.ts registerFresh) stays true until its COPY; the primary key is the guarantee anyway.
 // - Each part counts its IDs in id_type.generated as its last statement, the coordinator after the others
-//   (see registerFresh): pool_id, pool_chunk and the counter agree after any mix of committed parts.
+//   (see registerFresh): the registry, pool_chunk and the counter agree after any mix of committed parts.
 // - A pod runs one refill transaction group at a time per connection pool: a coordinator holds a
 //   connection while it waits for others, so many types refilling at once could otherwise hold every
 //   connection and wait for ever.
@@ -73,7 +73,7 @@ export interface RefillOptions {
   topUps?: number;
   /** Candidates per step (default REFILL_STEP); the refill thread, which stalls no request, takes larger ones. */
   step?: number;
-  /** Registers candidates in pool_id and packs the fresh ones (at most `limit`) into chunks, without counting them. */
+  /** Registers candidates in the registry and packs the fresh ones (at most `limit`) into chunks, without counting them. */
   register?: (tx: TransactionSql, idType: string, candidates: string[], chunkSize: number, limit?: number) => Promise<number>;
 }
 
