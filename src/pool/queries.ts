@@ -199,8 +199,6 @@ async function typeNumber(tx: TransactionSql, idType: string): Promise<number> {
   return row.type_no;
 }
 
-
-
 /**
  * addGenerated without the counter: the registry and pool_chunk only. The parallel refill (replenish.ts) counts
  * each part's IDs in id_type.generated as the last statement of that part's transaction, so the id_type row
@@ -236,7 +234,10 @@ export async function registerFresh(
   const numeric = layout === "auto" && NUMERIC_ID.test(distinct[0]!);
   for (const id of distinct) {
     const fits = numeric ? NUMERIC_ID.test(id) && id.length === digits : PLAIN_ID.test(id) && (layout === "text" || !NUMERIC_ID.test(id));
-    if (!fits) throw new Error(`refill: ID ${JSON.stringify(id)} is not ${numeric ? `${digits} digits like the others` : "plain digits and letters of the batch's kind"}`);
+    if (!fits) {
+      const expected = numeric ? `${digits} digits, like the batch's first` : layout === "text" ? "plain digits and letters" : "plain digits and letters, and not a number of up to 18 digits (the batch's first is not one)";
+      throw new Error(`refill: ID ${JSON.stringify(id)} is not ${expected}`);
+    }
   }
   const typeNo = numeric ? await typeNumber(tx, idType) : 0;
   const knownIds = numeric

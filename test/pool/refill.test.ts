@@ -126,3 +126,14 @@ test.each([
     await fresh.end({ timeout: 1 });
   }
 });
+
+test("a batch that mixes kinds of ID is refused whole, so that no ID can land in the other registry table", async () => {
+  const before = await db.sql<{ n: number }[]>`select count(*)::int as n from registered_id where id_type = 'refilled'`;
+  // Up to 18 digits go to pool_id_num, longer ones to pool_id: a short ID in a long batch (or the reverse, or
+  // another length among numbers) would be registered where a later probe does not look.
+  await expect(refill(["7700000001", "77000000017700000001"], 2)).rejects.toThrow(/is not 10 digits/);
+  await expect(refill(["77000000017700000001", "7700000001"], 2)).rejects.toThrow(/not a number of up to 18 digits/);
+  await expect(refill(["7700000001", "770000001"], 2)).rejects.toThrow(/is not 10 digits/);
+  const after = await db.sql<{ n: number }[]>`select count(*)::int as n from registered_id where id_type = 'refilled'`;
+  expect(after[0]!.n).toBe(before[0]!.n);
+});
