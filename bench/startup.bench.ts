@@ -5,9 +5,10 @@
 // the latter into bench/RESULTS.md (between the startup markers; bench/lib/service-report.ts keeps it there).
 //
 // What it does: one database per pool size, filled with SQL (COPY of the engine's IDs, the primary key built
-// once by sorting): of N IDs registered in the registry (pool_id_num) for the length-10 type `bench`, 40 % are available (pool_chunk,
-// chunks of the buffer size), 10 % held by a crashed pod (claimed_chunk, no lease) and 50 % issued (issued_id, the
-// audit). Size 0 is a fresh install (the first ID waits for the first refill). One more database holds 100k like
+// once by sorting): of N IDs registered in the registry (pool_id_num) for the length-10 type `bench`, 40 % are
+// available (pool_chunk, chunks of the buffer size), 10 % held by a crashed pod (claimed_chunk, no lease) and
+// 50 % issued (issued_id, the audit). Size 0 is a fresh install (the first ID waits for the first refill).
+// One more database holds 100k like
 // the 100k one and, for two length-4 types (465 valid IDs each), `small4` with 460 of them issued and 5
 // available, and `used4` with all 465 issued, and for the length-7 type `mid7` (231,359 valid IDs, more than a
 // small type: drawn at random, not put in whole) all but one generated and issued: the one left has to be found by

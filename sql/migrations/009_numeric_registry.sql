@@ -69,8 +69,8 @@ comment on view registered_id is
 
 -- Inserting into the view registers an ID in the table its length belongs to, with that table's checks: a
 -- duplicate fails with unique_violation, as an insert into pool_id always did; an unknown type or an ID of
--- another length than its type's is refused. For operators (docs/operations.md,
--- restoring from a backup) and tests; refills COPY into the tables directly.
+-- another length than its type's is refused. For operators (docs/operations.md, restoring from a backup) and
+-- tests; refills COPY into the tables directly.
 create function registered_id_insert() returns trigger language plpgsql as $$
 declare
   number int;
