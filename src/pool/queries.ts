@@ -144,8 +144,8 @@ export type Probe = (tx: TransactionSql, idType: string, sorted: string[]) => Pr
  * same settings, so one made while a registry was nearly empty cannot keep a scan as it grows.
  * `set_config(..., true)` lasts until the refill's transaction ends; the statements after the probe in that
  * transaction are COPYs and an update by primary key, which have no scan to choose. test/pool/refill.test.ts
- * checks that the probe does not scan pool_id on a new connection where the planner would like to (without the
- * settings it does, on PostgreSQL 15 and 18).
+ * checks that neither probe (this one, and probeNumeric on pool_id_num) scans its table on a new connection
+ * where the planner would like to (without the settings both do on PostgreSQL 15; pool_id's also on 18).
  *
  * Why `= any` and not one lookup per candidate (a LATERAL subquery with LIMIT 1, shipped before; the row "before
  * the one-scan probe" of `npm run bench:refill` runs it): one index scan walks the key once, in order, and from
